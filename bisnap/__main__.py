@@ -1,0 +1,5 @@
+"""`python -m bisnap` runs the CLI."""
+
+from bisnap.cli import run
+
+run()

@@ -1,0 +1,73 @@
+"""The clock, injected: library code reads time only through a `Clock`.
+
+`SystemClock` is the real one; `FixedClock` is for tests (it moves only when told to).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Protocol, runtime_checkable
+
+__all__ = ["JAKARTA", "Clock", "FixedClock", "SystemClock", "jakarta_day"]
+
+# SNAP: X-TIMESTAMP is the client's local time; Indonesian providers use WIB, UTC+07:00
+# (shared/spec/snap-standard.md §1.3, midtrans-core.md §2.2).
+JAKARTA = timezone(timedelta(hours=7), "WIB")
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Anything with `now()` returning a timezone-aware datetime."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    """The machine's clock (UTC, aware)."""
+
+    def now(self) -> datetime:
+        """The current time in UTC."""
+        return datetime.now(UTC)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class FixedClock:
+    """A clock that stands still until `advance()` or `set()` moves it. Thread-safe."""
+
+    def __init__(self, at: datetime) -> None:
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        self._at = at
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """The clock's current reading."""
+        with self._lock:
+            return self._at
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward (or back, with a negative delta)."""
+        with self._lock:
+            self._at = self._at + delta
+
+    def set(self, at: datetime) -> None:
+        """Jump to `at` (timezone-aware)."""
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a timezone-aware datetime")
+        with self._lock:
+            self._at = at
+
+    def __repr__(self) -> str:
+        return f"FixedClock({self.now().isoformat()!r})"
+
+
+def jakarta_day(at: datetime) -> str:
+    """The calendar day (YYYY-MM-DD) of `at` in Jakarta time: SNAP's "same day"."""
+    # SNAP: X-EXTERNAL-ID is unique "in the same day" (snap-standard.md §1.3); bisnap
+    # takes the day in WIB, the providers' local time.
+    return at.astimezone(JAKARTA).date().isoformat()

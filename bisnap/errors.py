@@ -1,0 +1,354 @@
+"""Every error bisnap raises, as one shallow tree.
+
+```
+BisnapError
+├── InputError (also ValueError)            bad input: says what was wrong and how to fix it
+│   ├── BodyNotJSONError                     .offset: byte offset of the problem
+│   ├── TimestampFormatError
+│   ├── KeyFormatError
+│   │   └── KeyTooSmallError                 partner private key under 2048 bits
+│   ├── SecretFormatError                    a PEM as client secret, "Bearer " in a token, ...
+│   ├── SignatureFormatError                 not base64/hex, wrong length, empty
+│   ├── HeaderError                          .header: a missing or malformed header
+│   └── ConfigurationError
+├── VerificationError                        the input was well formed but does not verify
+│   ├── SignatureMismatchError               .stage, .trace
+│   ├── TimestampOutOfWindowError            .direction ("too old"/"too new"), .skew
+│   └── ReplayError
+├── TokenError
+│   └── TokenExchangeError                   .code: the parsed responseCode, if any
+├── StoreError
+│   └── StoreUnavailableError                the token/replay store could not be reached
+└── ApiError                                 a SNAP provider answered with a non-success code
+    ├── UnauthorizedError                    401xx00
+    ├── InvalidTokenError                    401xx01..04
+    ├── ConflictError                        409xx00/409xx01
+    ├── ServerError                          5xx
+    └── TransportError                       no answer (timeout, connection refused)
+```
+
+Every error has `.hint` (how to fix it). Messages are built from attributes, never from
+secrets: no private key, client secret or access token is ever part of a message or repr.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from bisnap.responses import ResponseCode
+
+__all__ = [
+    "ApiError",
+    "BisnapError",
+    "BodyNotJSONError",
+    "ConfigurationError",
+    "ConflictError",
+    "HeaderError",
+    "InputError",
+    "InvalidTokenError",
+    "KeyFormatError",
+    "KeyStrengthWarning",
+    "KeyTooSmallError",
+    "ReplayError",
+    "SecretFormatError",
+    "ServerError",
+    "SignatureFormatError",
+    "SignatureMismatchError",
+    "StoreError",
+    "StoreUnavailableError",
+    "TimestampFormatError",
+    "TimestampOutOfWindowError",
+    "TokenError",
+    "TokenExchangeError",
+    "TransportError",
+    "UnauthorizedError",
+    "VerificationError",
+]
+
+
+class BisnapError(Exception):
+    """Base class of every bisnap error.
+
+    `str(err)` is the message; `err.hint` says how to fix it.
+    """
+
+    default_hint: ClassVar[str] = ""
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint if hint is not None else self.default_hint
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, hint={self.hint!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuild from the (secret-free) message and hint only.
+        return (_rebuild, (type(self), self.message, self.hint, self._state()))
+
+    def _state(self) -> dict[str, Any]:
+        return {}
+
+
+def _rebuild(cls: type[BisnapError], message: str, hint: str, state: dict[str, Any]) -> BisnapError:
+    err = cls.__new__(cls)
+    BisnapError.__init__(err, message, hint=hint)
+    err.__dict__.update(state)
+    return err
+
+
+class KeyStrengthWarning(UserWarning):
+    """A provider key is weaker than the 2048 bits SNAP partners must use (still verified)."""
+
+
+# --- input errors -----------------------------------------------------------------------
+
+
+class InputError(BisnapError, ValueError):
+    """The input is malformed: the message says what, the hint says how to fix it."""
+
+
+class BodyNotJSONError(InputError):
+    """The request body is not JSON text, so it cannot be minified as SNAP requires."""
+
+    default_hint = (
+        "SNAP hashes minify(body) of a JSON body. Send the exact JSON text (UTF-8); "
+        "for a request without a body pass None or b''."
+    )
+
+    def __init__(self, reason: str, *, offset: int, hint: str | None = None) -> None:
+        self.reason = reason
+        self.offset = offset
+        super().__init__(f"body is not JSON: {reason} at byte {offset}", hint=hint)
+
+    def _state(self) -> dict[str, Any]:
+        return {"reason": self.reason, "offset": self.offset}
+
+
+class TimestampFormatError(InputError):
+    """An X-TIMESTAMP value that is not an ISO-8601 time with an offset."""
+
+    default_hint = (
+        "Use yyyy-MM-ddTHH:mm:ss+07:00 (e.g. 2024-03-05T17:37:16+07:00); a UTC 'Z' and "
+        "milliseconds are accepted too, but the offset is required."
+    )
+
+
+class KeyFormatError(InputError):
+    """A key that cannot be loaded, or a key of the wrong kind."""
+
+    default_hint = (
+        "Pass a PEM (PKCS#8 'PRIVATE KEY', PKCS#1 'RSA PRIVATE KEY', 'PUBLIC KEY', "
+        "'RSA PUBLIC KEY' or a certificate), DER bytes, or the bare base64 body."
+    )
+
+
+class KeyTooSmallError(KeyFormatError):
+    """A partner private key under 2048 bits: SNAP providers (Midtrans) refuse it."""
+
+    default_hint = "Generate a 2048-bit key: `bisnap keys generate` (or openssl genpkey)."
+
+
+class SecretFormatError(InputError):
+    """A client secret or access token in a form that cannot be right."""
+
+
+class SignatureFormatError(InputError):
+    """A signature that is not base64 or hex of the right length."""
+
+    default_hint = (
+        "X-SIGNATURE is base64 (Midtrans) or lowercase hex of the raw signature: "
+        "256 bytes for RSA-2048, 64 bytes for HMAC-SHA512."
+    )
+
+
+class HeaderError(InputError):
+    """A required header is missing or malformed."""
+
+    def __init__(self, message: str, *, header: str, hint: str | None = None) -> None:
+        self.header = header
+        super().__init__(message, hint=hint)
+
+    def _state(self) -> dict[str, Any]:
+        return {"header": self.header}
+
+
+class ConfigurationError(InputError):
+    """bisnap was configured in a way that cannot work."""
+
+
+# --- verification -----------------------------------------------------------------------
+
+
+class VerificationError(BisnapError):
+    """Well-formed input that does not verify."""
+
+
+class SignatureMismatchError(VerificationError):
+    """The presented signature does not match the one computed from the request.
+
+    `.stage` names the stage at which the mismatch was found (the vectors' stage names:
+    `minifiedBody`, `bodySha256`, `stringToSign`, `signature`); `.trace` is the verifier's
+    own trace (secrets masked in its repr).
+    """
+
+    default_hint = (
+        "Run `bisnap explain` with the same request to find the stage and the likely "
+        "mistake (pretty body hashed, query dropped, Bearer in the string to sign, ...)."
+    )
+
+    def __init__(
+        self,
+        message: str = "signature does not match",
+        *,
+        stage: str = "signature",
+        trace: object | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.stage = stage
+        self.trace = trace
+        super().__init__(message, hint=hint)
+
+    def _state(self) -> dict[str, Any]:
+        return {"stage": self.stage, "trace": None}
+
+
+class TimestampOutOfWindowError(VerificationError):
+    """The X-TIMESTAMP is outside the accepted window ("too old" or "too new")."""
+
+    default_hint = (
+        "Check the sender's clock (NTP) and that the timestamp is the current time with "
+        "the right offset; a replayed request also lands here."
+    )
+
+    def __init__(
+        self, *, direction: str, skew: timedelta, window: timedelta, hint: str | None = None
+    ) -> None:
+        self.direction = direction
+        self.skew = skew
+        self.window = window
+        secs = int(abs(skew).total_seconds())
+        limit = int(window.total_seconds())
+        super().__init__(
+            f"timestamp is {direction}: {secs}s from now, window is ±{limit}s", hint=hint
+        )
+
+    def _state(self) -> dict[str, Any]:
+        return {"direction": self.direction, "skew": self.skew, "window": self.window}
+
+
+class ReplayError(VerificationError):
+    """The same request (partner id + external id, same day) was already accepted."""
+
+    default_hint = (
+        "X-EXTERNAL-ID must be unique per partner per day; a retry of a processed "
+        "notification can be answered with success without processing it again."
+    )
+
+
+# --- tokens and stores --------------------------------------------------------------------
+
+
+class TokenError(BisnapError):
+    """An access token could not be obtained or used."""
+
+
+class TokenExchangeError(TokenError):
+    """The access-token endpoint refused the request or answered something unusable."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ResponseCode | None = None,
+        status_code: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.code = code
+        self.status_code = status_code
+        if hint is None and code is not None and code.http_status == 401 and code.case == "00":
+            hint = (
+                "The provider rejected the access-token signature. Run `bisnap explain token` "
+                "with the request you sent (client key, X-TIMESTAMP, X-SIGNATURE)."
+            )
+        super().__init__(message, hint=hint)
+
+    def _state(self) -> dict[str, Any]:
+        return {"code": self.code, "status_code": self.status_code}
+
+
+class StoreError(BisnapError):
+    """The token, replay or external-id store failed."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store (e.g. Redis) could not be reached in time."""
+
+    default_hint = (
+        "Check that Redis is running and reachable (host, port, password, TLS); or "
+        "configure fallback to the in-process store."
+    )
+
+
+# --- provider answers ---------------------------------------------------------------------
+
+
+class ApiError(BisnapError):
+    """A SNAP provider answered with a non-success responseCode."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: ResponseCode | None = None,
+        status_code: int | None = None,
+        body: object | None = None,
+        trace: object | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.code = code
+        self.status_code = status_code
+        self.body = body
+        self.trace = trace
+        super().__init__(message, hint=hint)
+
+    def _state(self) -> dict[str, Any]:
+        return {"code": self.code, "status_code": self.status_code, "body": self.body}
+
+
+class UnauthorizedError(ApiError):
+    """401xx00: usually the request signature (or the credentials) was rejected."""
+
+    default_hint = (
+        "Run `bisnap explain service` with the request you sent: it recomputes every stage "
+        "and names the mistake (the trace of the request is on `.trace`)."
+    )
+
+
+class InvalidTokenError(ApiError):
+    """401xx01..04: the access token or customer token is invalid, expired or unknown."""
+
+    default_hint = "Fetch a new access token (TokenProvider refreshes it once automatically)."
+
+
+class ConflictError(ApiError):
+    """409xx00 (X-EXTERNAL-ID reused the same day) or 409xx01 (duplicate partnerReferenceNo)."""
+
+    default_hint = "Use a fresh X-EXTERNAL-ID / partnerReferenceNo, or query the status instead."
+
+
+class ServerError(ApiError):
+    """5xx: the provider failed; check the status before retrying a payment or transfer."""
+
+    default_hint = "Query the transaction status before retrying; never blindly re-send money."
+
+
+class TransportError(ApiError):
+    """No usable answer from the provider (timeout, connection error)."""
+
+    default_hint = "Check connectivity; query the transaction status before any retry."

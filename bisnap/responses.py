@@ -1,0 +1,146 @@
+"""SNAP `responseCode`: HTTP status (3) + service code (2) + case code (2).
+
+`parse_response_code("4017300")` gives `ResponseCode(http_status=401, service="73",
+case="00")`. Parsing is defensive: bare JSON numbers (`2003000`) and the 8-digit typos
+providers publish (`"20054000"`) are accepted, with `.raw` keeping what was received.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bisnap.errors import InputError
+
+__all__ = ["CASE_MESSAGES", "ResponseCode", "parse_response_code"]
+
+# SNAP: the response-code table (snap-standard.md §2.1), keyed by HTTP status + case code.
+CASE_MESSAGES: dict[tuple[int, str], str] = {
+    (200, "00"): "Successful",
+    (202, "00"): "Request In Progress",
+    (400, "00"): "Bad Request",
+    (400, "01"): "Invalid Field Format",
+    (400, "02"): "Invalid Mandatory Field",
+    (401, "00"): "Unauthorized",
+    (401, "01"): "Invalid Token (B2B)",
+    (401, "02"): "Invalid Customer Token",
+    (401, "03"): "Token Not Found (B2B)",
+    (401, "04"): "Customer Token Not Found",
+    (403, "00"): "Transaction Expired",
+    (403, "01"): "Feature Not Allowed",
+    (403, "02"): "Exceeds Transaction Amount Limit",
+    (403, "03"): "Suspected Fraud",
+    (403, "04"): "Activity Count Limit Exceeded",
+    (403, "05"): "Do Not Honor",
+    (403, "06"): "Feature Not Allowed At This Time",
+    (403, "07"): "Card Blocked",
+    (403, "08"): "Card Expired",
+    (403, "09"): "Dormant Account",
+    (403, "10"): "Need To Set Token Limit",
+    (403, "11"): "OTP Blocked",
+    (403, "12"): "OTP Lifetime Expired",
+    (403, "13"): "OTP Sent To Cardholder",
+    (403, "14"): "Insufficient Funds",
+    (403, "15"): "Transaction Not Permitted",
+    (403, "16"): "Suspend Transaction",
+    (403, "17"): "Token Limit Exceeded",
+    (403, "18"): "Inactive Card/Account/Customer",
+    (403, "19"): "Merchant Blacklisted",
+    (403, "20"): "Merchant Limit Exceed",
+    (403, "21"): "Set Limit Not Allowed",
+    (403, "22"): "Token Limit Invalid",
+    (403, "23"): "Account Limit Exceed",
+    (404, "00"): "Invalid Transaction Status",
+    (404, "01"): "Transaction Not Found",
+    (404, "02"): "Invalid Routing",
+    (404, "03"): "Bank Not Supported By Switch",
+    (404, "04"): "Transaction Cancelled",
+    (404, "05"): "Merchant Is Not Registered For Card Registration Services",
+    (404, "06"): "Need To Request OTP",
+    (404, "07"): "Journey Not Found",
+    (404, "08"): "Invalid Merchant",
+    (404, "09"): "No Issuer",
+    (404, "10"): "Invalid API Transition",
+    (404, "11"): "Invalid Card/Account/Customer/Virtual Account",
+    (404, "12"): "Invalid Bill/Virtual Account",
+    (404, "13"): "Invalid Amount",
+    (404, "14"): "Paid Bill",
+    (404, "15"): "Invalid OTP",
+    (404, "16"): "Partner Not Found",
+    (404, "17"): "Invalid Terminal",
+    (404, "18"): "Inconsistent Request",
+    (404, "19"): "Invalid Bill/Virtual Account",
+    (405, "00"): "Requested Function Is Not Supported",
+    (405, "01"): "Requested Operation Is Not Allowed",
+    (409, "00"): "Conflict",
+    (409, "01"): "Duplicate partnerReferenceNo",
+    (429, "00"): "Too Many Requests",
+    (500, "00"): "General Error",
+    (500, "01"): "Internal Server Error",
+    (500, "02"): "External Server Error",
+    (504, "00"): "Timeout",
+}
+
+_SEVEN = re.compile(r"\d{7}")
+
+
+@dataclass(frozen=True)
+class ResponseCode:
+    """A parsed `responseCode`."""
+
+    http_status: int
+    service: str
+    case: str
+    raw: str
+
+    @property
+    def code(self) -> str:
+        """The canonical 7-digit form."""
+        return f"{self.http_status}{self.service}{self.case}"
+
+    @property
+    def is_success(self) -> bool:
+        """2xx: `200xx00` Successful or `202xx00` In Progress."""
+        return 200 <= self.http_status < 300
+
+    @property
+    def standard_message(self) -> str | None:
+        """The standard's message for this HTTP status + case code, if it defines one."""
+        return CASE_MESSAGES.get((self.http_status, self.case))
+
+    @property
+    def pattern(self) -> str:
+        """The table form with the service code as `xx`, e.g. `401xx00`."""
+        return f"{self.http_status}xx{self.case}"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+def parse_response_code(value: object) -> ResponseCode:
+    """Parse a `responseCode` (str or int), tolerating 8-digit typos.
+
+    An 8-digit value (`"20054000"`) is read as the 7-digit code with one extra digit in the
+    case code dropped when that gives a code in the table (`2005400`).
+
+    Raises:
+        InputError: not a 7- or 8-digit code.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InputError(f"responseCode {value!r} is not a string or number")
+    text = str(value).strip()
+    if _SEVEN.fullmatch(text):
+        return ResponseCode(int(text[:3]), text[3:5], text[5:7], text)
+    if len(text) == 8 and text.isdigit():
+        # SNAP: providers publish 8-digit codes like "20054000" (snap-standard.md §2.1
+        # note 3, midtrans-core.md §4.1); drop the extra digit of the case code.
+        for cand in (text[:5] + text[5:7], text[:5] + text[6:8]):
+            code = ResponseCode(int(cand[:3]), cand[3:5], cand[5:7], text)
+            if code.standard_message is not None:
+                return code
+        return ResponseCode(int(text[:3]), text[3:5], text[5:7], text)
+    shown = text if len(text) <= 20 else text[:20] + "…"
+    raise InputError(
+        f"responseCode {shown!r} is not HTTP status + service code + case code",
+        hint="SNAP response codes have 7 digits, e.g. 2002700 or 4017300.",
+    )

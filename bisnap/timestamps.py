@@ -1,0 +1,97 @@
+"""X-TIMESTAMP: format it the way a provider expects, parse every spelling providers send.
+
+The string signed must be byte-identical to the header value, so bisnap formats once and
+uses that string verbatim in both places.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from bisnap.clock import JAKARTA
+from bisnap.errors import TimestampFormatError
+
+__all__ = ["TimestampStyle", "format_timestamp", "parse_timestamp"]
+
+
+class TimestampStyle(enum.Enum):
+    """The X-TIMESTAMP spellings providers use."""
+
+    #: `2024-03-05T17:37:16+07:00` — the standard's samples, Midtrans docs, PHP `date("c")`.
+    JAKARTA = "jakarta"
+    #: `2024-03-05T17:37:16.196+07:00` — BRI OAuth, Bank Neo.
+    JAKARTA_MS = "jakarta-ms"
+    #: `2024-03-05T10:37:16Z` — DOKU.
+    UTC_Z = "utc"
+    #: `2024-03-05T10:37:16.196Z` — JavaScript `toISOString()` (Midtrans's Node client).
+    UTC_Z_MS = "utc-ms"
+
+
+# SNAP: X-TIMESTAMP is `yyyy-MM-ddTHH:mm:ssTZD` (shared/spec/snap-standard.md §1.3);
+# variants with milliseconds and UTC `Z` are in use (snap-standard.md §4.4).
+_PATTERN = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})T(?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
+    r"(?:\.(?P<frac>\d{1,9}))?"
+    r"(?P<tz>Z|[+-]\d{2}:?\d{2})\Z"
+)
+
+
+def format_timestamp(at: datetime, style: TimestampStyle = TimestampStyle.JAKARTA) -> str:
+    """Format `at` as an X-TIMESTAMP value.
+
+    `at` must be timezone-aware. The default is Jakarta time at whole seconds
+    (`2024-03-05T17:37:16+07:00`). Raises `TimestampFormatError` for a naive datetime.
+    """
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise TimestampFormatError("cannot format a naive datetime as X-TIMESTAMP")
+    if style in (TimestampStyle.JAKARTA, TimestampStyle.JAKARTA_MS):
+        local = at.astimezone(JAKARTA)
+        base = local.strftime("%Y-%m-%dT%H:%M:%S")
+        if style is TimestampStyle.JAKARTA_MS:
+            base += f".{local.microsecond // 1000:03d}"
+        return base + "+07:00"
+    utc = at.astimezone(UTC)
+    base = utc.strftime("%Y-%m-%dT%H:%M:%S")
+    if style is TimestampStyle.UTC_Z_MS:
+        base += f".{utc.microsecond // 1000:03d}"
+    return base + "Z"
+
+
+def parse_timestamp(value: str) -> datetime:
+    """Parse an X-TIMESTAMP into an aware datetime.
+
+    Accepts `+07:00`/`+0700` offsets and `Z`, with or without a fraction of a second.
+    Raises `TimestampFormatError` (with a hint) for anything else, including a value with
+    no offset.
+    """
+    if not isinstance(value, str):
+        raise TimestampFormatError("X-TIMESTAMP must be a string")
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    match = _PATTERN.match(value)
+    if match is None:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?", value):
+            raise TimestampFormatError(
+                f"X-TIMESTAMP {shown!r} has no UTC offset (naive time is ambiguous)"
+            )
+        raise TimestampFormatError(f"X-TIMESTAMP {shown!r} is not yyyy-MM-ddTHH:mm:ss±HH:MM")
+    tz_text = match["tz"]
+    if tz_text == "Z":
+        tz = UTC
+    else:
+        sign = -1 if tz_text[0] == "-" else 1
+        digits = tz_text[1:].replace(":", "")
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        if hours > 14 or minutes > 59:
+            raise TimestampFormatError(f"X-TIMESTAMP {shown!r} has an impossible UTC offset")
+        tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    frac = match["frac"] or ""
+    micro = int((frac + "000000")[:6]) if frac else 0
+    try:
+        year, month, day = (int(p) for p in match["date"].split("-"))
+        return datetime(
+            year, month, day, int(match["h"]), int(match["m"]), int(match["s"]), micro, tzinfo=tz
+        )
+    except ValueError as err:
+        raise TimestampFormatError(f"X-TIMESTAMP {shown!r} is not a real date/time") from err
