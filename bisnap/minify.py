@@ -11,6 +11,7 @@ import json
 import re
 from typing import NoReturn
 
+from bisnap._jsonscan import first_bad_offset
 from bisnap.errors import BodyNotJSONError
 
 __all__ = ["minify", "minify_unchecked"]
@@ -45,15 +46,11 @@ def _validate(raw: bytes) -> None:
         raise BodyNotJSONError("a UTF-8 byte order mark", offset=0)
     try:
         json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as err:
-        offset = len(text[: err.pos].encode("utf-8"))
-        raise BodyNotJSONError(err.msg.lower(), offset=offset) from err
-    except ValueError as err:
-        pos = text.find(str(err))
-        offset = len(text[: max(pos, 0)].encode("utf-8"))
-        raise BodyNotJSONError(f"{err} is not a JSON value", offset=offset) from err
-    except RecursionError as err:
-        raise BodyNotJSONError("nested too deeply", offset=0) from err
+    except (ValueError, RecursionError) as err:
+        found = first_bad_offset(text)
+        reason, index = found if found is not None else ("not JSON", 0)
+        offset = len(text[:index].encode("utf-8", "surrogatepass"))
+        raise BodyNotJSONError(reason, offset=offset) from err
 
 
 def minify(body: bytes | str | None) -> bytes:

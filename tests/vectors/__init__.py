@@ -1,0 +1,1 @@
+"""Tests of bisnap's published test vectors (``vectors/``)."""
