@@ -8,7 +8,6 @@ survive byte for byte. Only space, tab, CR and LF outside string literals are re
 from __future__ import annotations
 
 import json
-import re
 from typing import NoReturn
 
 from bisnap._jsonscan import first_bad_offset
@@ -27,9 +26,6 @@ _WHITESPACE = b" \t\r\n"
 _ESCAPED_BACKSLASH, _BACKSLASH_MARK = b"\\\\", b"\x01\x01"
 _ESCAPED_QUOTE, _QUOTE_MARK = b'\\"', b"\x02\x02"
 _JOIN = b"\x00"
-# Matches a whole body that has no whitespace outside strings (the common compact case),
-# without building a Python object per string.
-_COMPACT = re.compile(rb'(?:[^"\s]++|"[^"\\]*+(?:\\.[^"\\]*+)*+")*+')
 
 
 def _reject_constant(name: str) -> NoReturn:
@@ -100,15 +96,16 @@ def minify_unchecked(body: bytes | str | None) -> bytes:
 
 
 def _strip_outside_strings(raw: bytes) -> bytes:
-    match = _COMPACT.match(raw)
-    if match is not None and match.end() == len(raw):
-        return raw
+    original = raw
     escaped = b"\\" in raw
     if escaped:
         raw = raw.replace(_ESCAPED_BACKSLASH, _BACKSLASH_MARK).replace(_ESCAPED_QUOTE, _QUOTE_MARK)
     pieces = raw.split(b'"')
-    outside = _JOIN.join(pieces[0::2]).translate(None, _WHITESPACE).split(_JOIN)
-    pieces[0::2] = outside
+    outside = _JOIN.join(pieces[0::2])
+    stripped = outside.translate(None, _WHITESPACE)
+    if len(stripped) == len(outside):
+        return original  # already compact: nothing outside strings to remove
+    pieces[0::2] = stripped.split(_JOIN)
     out = b'"'.join(pieces)
     if escaped:
         out = out.replace(_BACKSLASH_MARK, _ESCAPED_BACKSLASH).replace(_QUOTE_MARK, _ESCAPED_QUOTE)
