@@ -22,7 +22,9 @@ def load(name: str) -> list[dict[str, Any]]:
 def verified(name: str) -> list[dict[str, Any]]:
     """Only the entries marked VERIFIED (the rest are not test material)."""
     return [
-        e for e in load(name) if e.get("status") == "VERIFIED" or "VERIFIED locally" in e.get("notes", "")
+        e
+        for e in load(name)
+        if e.get("status") == "VERIFIED" or "VERIFIED locally" in e.get("notes", "")
     ]
 
 

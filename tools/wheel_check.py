@@ -60,9 +60,13 @@ def main() -> int:
             print(f"'bisnap demo' from the installed wheel exited {result.returncode}")
             return 1
         check = subprocess.run(
-            [str(py), "-c", "import bisnap, pathlib; "
-             "p = pathlib.Path(bisnap.__file__).parent / 'py.typed'; "
-             "assert p.exists(), p; assert 'site-packages' in bisnap.__file__, bisnap.__file__"],
+            [
+                str(py),
+                "-c",
+                "import bisnap, pathlib; "
+                "p = pathlib.Path(bisnap.__file__).parent / 'py.typed'; "
+                "assert p.exists(), p; assert 'site-packages' in bisnap.__file__, bisnap.__file__",
+            ],
             cwd=run_dir,
             env=env,
             capture_output=True,

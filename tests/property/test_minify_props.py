@@ -20,8 +20,9 @@ json_values = st.recursive(
     | st.integers(min_value=-(10**20), max_value=10**20)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=25,
 )
 separators = st.sampled_from([(",", ":"), (", ", ": "), (" ,\n", " :\t"), (",\r\n", ": ")])
@@ -53,7 +54,9 @@ def test_minify_preserves_meaning(
 
 
 @given(st.lists(st.text(), min_size=1, max_size=6), indents)
-def test_string_contents_survive_byte_for_byte(strings: list[str], indent: int | str | None) -> None:
+def test_string_contents_survive_byte_for_byte(
+    strings: list[str], indent: int | str | None
+) -> None:
     text = json.dumps(strings, indent=indent, ensure_ascii=False)
     out = minify(text)
     # Every string literal of the input appears unchanged in the output.

@@ -30,7 +30,9 @@ bodies = st.dictionaries(
     min_size=1,
     max_size=5,
 ).map(lambda d: json.dumps(d, indent=2, ensure_ascii=False).encode())
-tokens = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-_.", min_size=8, max_size=40)
+tokens = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789-_.", min_size=8, max_size=40
+)
 secrets_ = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=8, max_size=32)
 paths = st.from_regex(r"/v1\.0/[a-z\-]{1,12}(\?[a-z]=[0-9])?", fullmatch=True)
 
@@ -46,13 +48,24 @@ def test_hmac_round_trip(body: bytes, token: str, secret: str, path: str) -> Non
         method="POST", path=path, body=body, timestamp=TS, access_token=token, client_secret=secret
     )
     bisnap.verify_service(
-        method="POST", path=path, body=body, timestamp=TS, access_token=token,
-        client_secret=secret, signature=trace.signature,
+        method="POST",
+        path=path,
+        body=body,
+        timestamp=TS,
+        access_token=token,
+        client_secret=secret,
+        signature=trace.signature,
     )
 
 
-@given(bodies, tokens, secrets_, paths, st.integers(min_value=0), st.sampled_from(
-    ["body", "path", "timestamp", "token", "signature"]))
+@given(
+    bodies,
+    tokens,
+    secrets_,
+    paths,
+    st.integers(min_value=0),
+    st.sampled_from(["body", "path", "timestamp", "token", "signature"]),
+)
 def test_hmac_one_byte_change_is_rejected(
     body: bytes, token: str, secret: str, path: str, index: int, what: str
 ) -> None:
@@ -60,8 +73,13 @@ def test_hmac_one_byte_change_is_rejected(
         method="POST", path=path, body=body, timestamp=TS, access_token=token, client_secret=secret
     )
     args: dict[str, Any] = dict(
-        method="POST", path=path, body=body, timestamp=TS, access_token=token,
-        client_secret=secret, signature=trace.signature,
+        method="POST",
+        path=path,
+        body=body,
+        timestamp=TS,
+        access_token=token,
+        client_secret=secret,
+        signature=trace.signature,
     )
     if what == "body":
         # A change inside the minified content (whitespace changes are not changes).
@@ -93,7 +111,11 @@ def test_rsa_round_trip_and_change(body: bytes, path: str, index: int, flip_sig:
         method="POST", path=path, body=body, timestamp=TS, private_key=key()
     )
     bisnap.verify_service_asymmetric(
-        method="POST", path=path, body=body, timestamp=TS, public_key=key().public_key(),
+        method="POST",
+        path=path,
+        body=body,
+        timestamp=TS,
+        public_key=key().public_key(),
         signature=trace.signature,
     )
     if flip_sig:
@@ -104,6 +126,10 @@ def test_rsa_round_trip_and_change(body: bytes, path: str, index: int, flip_sig:
         bad_sig, bad_path = trace.signature, path.replace("/v1.0/", "/v1.1/")
     with pytest.raises(bisnap.SignatureMismatchError):
         bisnap.verify_service_asymmetric(
-            method="POST", path=bad_path, body=body, timestamp=TS,
-            public_key=key().public_key(), signature=bad_sig,
+            method="POST",
+            path=bad_path,
+            body=body,
+            timestamp=TS,
+            public_key=key().public_key(),
+            signature=bad_sig,
         )

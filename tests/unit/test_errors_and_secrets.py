@@ -28,8 +28,9 @@ def _instances() -> list[errors.BisnapError]:
         elif cls is errors.HeaderError:
             made.append(cls("X-TIMESTAMP is missing", header="X-TIMESTAMP"))
         elif cls is errors.TimestampOutOfWindowError:
-            made.append(cls(direction="too old", skew=timedelta(seconds=-400),
-                            window=timedelta(minutes=5)))
+            made.append(
+                cls(direction="too old", skew=timedelta(seconds=-400), window=timedelta(minutes=5))
+            )
         elif cls is errors.TokenExchangeError:
             made.append(cls("refused", code=code, status_code=401))
         elif issubclass(cls, errors.ApiError):
@@ -48,7 +49,9 @@ def test_the_tree_is_shallow() -> None:
 @pytest.mark.parametrize("err", _instances(), ids=lambda e: type(e).__name__)
 def test_every_error_renders(err: errors.BisnapError) -> None:
     text, shown = str(err), repr(err)
-    assert text and "%s" not in text and "{" not in text.replace("{}", "") and "<generator" not in text
+    assert (
+        text and "%s" not in text and "{" not in text.replace("{}", "") and "<generator" not in text
+    )
     assert type(err).__name__ in shown
     assert isinstance(err.hint, str)
     clone = pickle.loads(pickle.dumps(err))  # noqa: S301 - our own data
@@ -67,11 +70,12 @@ def test_token_exchange_401xx00_points_at_explain() -> None:
 
 def test_secret_never_shows(caplog: pytest.LogCaptureFixture) -> None:
     secret = Secret(SENTINEL)
-    token = AccessToken.create(SENTINEL, expires_in=timedelta(seconds=900),
-                               obtained_at=datetime(2024, 1, 1, tzinfo=UTC))
+    token = AccessToken.create(
+        SENTINEL, expires_in=timedelta(seconds=900), obtained_at=datetime(2024, 1, 1, tzinfo=UTC)
+    )
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("t").info("secret %s token %s %r %r", secret, token, secret, token)
-        logging.getLogger("t").info(f"{secret} {token} {secret!r} {token!r}")  # noqa: G004
+        logging.getLogger("t").info(f"{secret} {token} {secret!r} {token!r}")
     assert SENTINEL not in caplog.text
     for text in (str(secret), repr(secret), format(secret), str(token), repr(token)):
         assert SENTINEL not in text
@@ -89,9 +93,17 @@ def test_secret_never_shows(caplog: pytest.LogCaptureFixture) -> None:
 
 def test_signing_errors_never_carry_secrets() -> None:
     with pytest.raises(bisnap.SecretFormatError) as info:
-        bisnap.sign_service(method="POST", path="/x", body=None, timestamp="T",
-                            access_token="Bearer " + SENTINEL, client_secret=SENTINEL)
+        bisnap.sign_service(
+            method="POST",
+            path="/x",
+            body=None,
+            timestamp="T",
+            access_token="Bearer " + SENTINEL,
+            client_secret=SENTINEL,
+        )
     assert SENTINEL not in str(info.value) and SENTINEL not in repr(info.value)
     with pytest.raises(bisnap.KeyFormatError) as key_info:
-        bisnap.load_private_key("-----BEGIN PRIVATE KEY-----\n" + SENTINEL + "\n-----END PRIVATE KEY-----")
+        bisnap.load_private_key(
+            "-----BEGIN PRIVATE KEY-----\n" + SENTINEL + "\n-----END PRIVATE KEY-----"
+        )
     assert SENTINEL not in str(key_info.value)

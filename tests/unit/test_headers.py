@@ -9,7 +9,12 @@ import pytest
 
 import bisnap
 from bisnap import ExternalIdGenerator, FixedClock, HeaderError, MemoryOnceStore
-from bisnap.headers import build_access_token_headers, build_service_headers, get_header, redact_headers
+from bisnap.headers import (
+    build_access_token_headers,
+    build_service_headers,
+    get_header,
+    redact_headers,
+)
 
 TOKEN = "tok-SENTINEL-aa11bb22cc33dd44"
 
@@ -26,7 +31,11 @@ def test_access_token_headers() -> None:
 
 def test_b2b_service_headers() -> None:
     headers = build_service_headers(
-        timestamp="T", signature="S", partner_id="P", external_id="123", channel_id="95221",
+        timestamp="T",
+        signature="S",
+        partner_id="P",
+        external_id="123",
+        channel_id="95221",
         access_token=bisnap.Secret(TOKEN),
     )
     assert headers["Authorization"] == f"Bearer {TOKEN}"
@@ -36,9 +45,18 @@ def test_b2b_service_headers() -> None:
 
 def test_b2b2c_service_headers() -> None:
     headers = build_service_headers(
-        timestamp="T", signature="S", partner_id="P", external_id="123", channel_id="95221",
-        access_token=TOKEN, customer_token="cust-" + TOKEN, device_id="android-1",
-        ip_address="10.0.0.1", latitude="-6.2", longitude="106.8", origin="shop.example",
+        timestamp="T",
+        signature="S",
+        partner_id="P",
+        external_id="123",
+        channel_id="95221",
+        access_token=TOKEN,
+        customer_token="cust-" + TOKEN,
+        device_id="android-1",
+        ip_address="10.0.0.1",
+        latitude="-6.2",
+        longitude="106.8",
+        origin="shop.example",
     )
     assert headers["Authorization-Customer"] == f"Bearer cust-{TOKEN}"
     assert headers["X-DEVICE-ID"] == "android-1"
@@ -47,21 +65,30 @@ def test_b2b2c_service_headers() -> None:
     assert headers["ORIGIN"] == "shop.example"
     with pytest.raises(HeaderError, match="X-DEVICE-ID"):
         build_service_headers(
-            timestamp="T", signature="S", partner_id="P", external_id="1", channel_id="1",
-            access_token=TOKEN, customer_token=TOKEN,
+            timestamp="T",
+            signature="S",
+            partner_id="P",
+            external_id="1",
+            channel_id="1",
+            access_token=TOKEN,
+            customer_token=TOKEN,
         )
 
 
 def test_missing_values_name_the_header() -> None:
     with pytest.raises(HeaderError) as info:
-        build_service_headers(timestamp="T", signature="S", partner_id="", external_id="1",
-                              channel_id="1")
+        build_service_headers(
+            timestamp="T", signature="S", partner_id="", external_id="1", channel_id="1"
+        )
     assert info.value.header == "X-PARTNER-ID"
 
 
 def test_redaction() -> None:
-    headers = {"Authorization": f"Bearer {TOKEN}", "authorization-customer": f"Bearer {TOKEN}",
-               "X-SIGNATURE": "sig"}
+    headers = {
+        "Authorization": f"Bearer {TOKEN}",
+        "authorization-customer": f"Bearer {TOKEN}",
+        "X-SIGNATURE": "sig",
+    }
     shown = redact_headers(headers)
     assert TOKEN not in str(shown)
     assert shown["Authorization"].startswith("Bearer ")

@@ -48,9 +48,9 @@ def _private_forms(key: rsa.RSAPrivateKey) -> dict[str, bytes | str]:
         "escaped-newlines": pkcs8.decode().replace("\n", "\\n"),
         "crlf": pkcs1.replace(b"\n", b"\r\n"),
         "quoted-env": '"' + pkcs8.decode().replace("\n", "\\n") + '"',
-        "one-line-body": pkcs8.decode().replace("\n", " ").replace(
-            "-----BEGIN PRIVATE KEY----- ", "-----BEGIN PRIVATE KEY-----\n"
-        ),
+        "one-line-body": pkcs8.decode()
+        .replace("\n", " ")
+        .replace("-----BEGIN PRIVATE KEY----- ", "-----BEGIN PRIVATE KEY-----\n"),
     }
 
 
@@ -119,8 +119,13 @@ def test_password_protected_private_key() -> None:
 
 @pytest.mark.parametrize(
     "data",
-    [b"", "not a key", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-     b"-----BEGIN PRIVATE KEY-----\nMIIE", "QUJD"],
+    [
+        b"",
+        "not a key",
+        b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        b"-----BEGIN PRIVATE KEY-----\nMIIE",
+        "QUJD",
+    ],
 )
 def test_garbage_private_keys_are_key_format_errors(data: bytes | str) -> None:
     with pytest.raises(KeyFormatError) as info:
@@ -149,7 +154,9 @@ def test_non_rsa_keys_are_refused() -> None:
 def test_small_partner_key_is_refused_for_signing() -> None:
     small = _key(1024)
     with pytest.raises(KeyTooSmallError):
-        bisnap.sign_access_token(client_key="c", timestamp="2024-01-01T00:00:00+07:00", private_key=small)
+        bisnap.sign_access_token(
+            client_key="c", timestamp="2024-01-01T00:00:00+07:00", private_key=small
+        )
     with pytest.raises(KeyTooSmallError):
         bisnap.generate_key_pair(1024)
 

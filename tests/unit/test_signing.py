@@ -38,8 +38,12 @@ def raw_hmac(string: str, secret: str = SECRET) -> bytes:
 
 def test_sign_service_every_stage() -> None:
     trace = bisnap.sign_service(
-        method="post", path="/v1.0/x?b=2&a=1", body=BODY, timestamp=TS,
-        access_token=TOKEN, client_secret=SECRET,
+        method="post",
+        path="/v1.0/x?b=2&a=1",
+        body=BODY,
+        timestamp=TS,
+        access_token=TOKEN,
+        client_secret=SECRET,
     )
     digest = hashlib.sha256(MINIFIED).hexdigest()
     string = f"POST:/v1.0/x?b=2&a=1:{TOKEN}:{digest}:{TS}"
@@ -49,24 +53,38 @@ def test_sign_service_every_stage() -> None:
     assert trace.signature == base64.b64encode(raw_hmac(string)).decode()
     assert trace.signature_bytes == raw_hmac(string)
     hex_trace = bisnap.sign_service(
-        method="POST", path="/v1.0/x?b=2&a=1", body=BODY, timestamp=TS,
-        access_token=TOKEN, client_secret=SECRET, encoding="hex",
+        method="POST",
+        path="/v1.0/x?b=2&a=1",
+        body=BODY,
+        timestamp=TS,
+        access_token=TOKEN,
+        client_secret=SECRET,
+        encoding="hex",
     )
     assert hex_trace.signature == raw_hmac(string).hex()
 
 
 def test_include_query_false_signs_the_bare_path() -> None:
     trace = bisnap.sign_service(
-        method="GET", path="/v1.0/x?a=1", body=None, timestamp=TS,
-        access_token=TOKEN, client_secret=SECRET, include_query=False,
+        method="GET",
+        path="/v1.0/x?a=1",
+        body=None,
+        timestamp=TS,
+        access_token=TOKEN,
+        client_secret=SECRET,
+        include_query=False,
     )
     assert trace.string_to_sign == f"GET:/v1.0/x:{TOKEN}:{bisnap.EMPTY_BODY_SHA256}:{TS}"
 
 
 def test_empty_body_hashes_the_empty_string() -> None:
     trace = bisnap.sign_service(
-        method="GET", path="/v1.0/x", body=None, timestamp=TS,
-        access_token=TOKEN, client_secret=SECRET,
+        method="GET",
+        path="/v1.0/x",
+        body=None,
+        timestamp=TS,
+        access_token=TOKEN,
+        client_secret=SECRET,
     )
     assert trace.body_sha256 == hashlib.sha256(b"").hexdigest() == bisnap.EMPTY_BODY_SHA256
 
@@ -75,8 +93,13 @@ def test_verify_service_accepts_base64_and_hex() -> None:
     string = f"POST:/v1.0/x:{TOKEN}:{hashlib.sha256(MINIFIED).hexdigest()}:{TS}"
     for sig in (base64.b64encode(raw_hmac(string)).decode(), raw_hmac(string).hex()):
         trace = bisnap.verify_service(
-            method="POST", path="/v1.0/x", body=BODY, timestamp=TS,
-            access_token=TOKEN, client_secret=SECRET, signature=sig,
+            method="POST",
+            path="/v1.0/x",
+            body=BODY,
+            timestamp=TS,
+            access_token=TOKEN,
+            client_secret=SECRET,
+            signature=sig,
         )
         assert trace.string_to_sign == string
 
@@ -85,8 +108,12 @@ def test_verify_service_mismatch_raises_with_trace() -> None:
     string = f"POST:/v1.0/x:{TOKEN}:{hashlib.sha256(BODY).hexdigest()}:{TS}"  # pretty body
     with pytest.raises(SignatureMismatchError) as info:
         bisnap.verify_service(
-            method="POST", path="/v1.0/x", body=BODY, timestamp=TS,
-            access_token=TOKEN, client_secret=SECRET,
+            method="POST",
+            path="/v1.0/x",
+            body=BODY,
+            timestamp=TS,
+            access_token=TOKEN,
+            client_secret=SECRET,
             signature=base64.b64encode(raw_hmac(string)).decode(),
         )
     err = info.value
@@ -109,16 +136,25 @@ def test_verify_service_mismatch_raises_with_trace() -> None:
 def test_malformed_signatures_are_bisnap_errors(signature: str, message: str) -> None:
     with pytest.raises(SignatureFormatError, match=message):
         bisnap.verify_service(
-            method="POST", path="/v1.0/x", body=BODY, timestamp=TS,
-            access_token=TOKEN, client_secret=SECRET, signature=signature,
+            method="POST",
+            path="/v1.0/x",
+            body=BODY,
+            timestamp=TS,
+            access_token=TOKEN,
+            client_secret=SECRET,
+            signature=signature,
         )
 
 
 def test_bearer_token_is_refused() -> None:
     with pytest.raises(SecretFormatError, match="Bearer") as info:
         bisnap.sign_service(
-            method="POST", path="/v1.0/x", body=BODY, timestamp=TS,
-            access_token="Bearer " + TOKEN, client_secret=SECRET,
+            method="POST",
+            path="/v1.0/x",
+            body=BODY,
+            timestamp=TS,
+            access_token="Bearer " + TOKEN,
+            client_secret=SECRET,
         )
     assert TOKEN not in str(info.value)
 
@@ -126,7 +162,11 @@ def test_bearer_token_is_refused() -> None:
 def test_pem_client_secret_is_refused() -> None:
     with pytest.raises(SecretFormatError, match="PEM"):
         bisnap.sign_service(
-            method="POST", path="/v1.0/x", body=BODY, timestamp=TS, access_token=TOKEN,
+            method="POST",
+            path="/v1.0/x",
+            body=BODY,
+            timestamp=TS,
+            access_token=TOKEN,
             client_secret="-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----",
         )
 
@@ -135,8 +175,12 @@ def test_pem_client_secret_is_refused() -> None:
 def test_path_must_be_relative(path: str) -> None:
     with pytest.raises(InputError, match="relative path"):
         bisnap.sign_service(
-            method="POST", path=path, body=BODY, timestamp=TS,
-            access_token=TOKEN, client_secret=SECRET,
+            method="POST",
+            path=path,
+            body=BODY,
+            timestamp=TS,
+            access_token=TOKEN,
+            client_secret=SECRET,
         )
 
 
@@ -146,12 +190,17 @@ def test_access_token_signature_every_stage() -> None:
     assert trace.string_to_sign == f"CK-1|{TS}"
     assert trace.signature == base64.b64encode(expected).decode()
     assert trace.minified_body is None and trace.body_sha256 is None
-    assert bisnap.verify_access_token(
-        client_key="CK-1", timestamp=TS, signature=expected.hex(), public_key=key().public_key()
-    ).encoding == "hex"
+    assert (
+        bisnap.verify_access_token(
+            client_key="CK-1", timestamp=TS, signature=expected.hex(), public_key=key().public_key()
+        ).encoding
+        == "hex"
+    )
     with pytest.raises(SignatureMismatchError):
         bisnap.verify_access_token(
-            client_key="CK-2", timestamp=TS, signature=trace.signature,
+            client_key="CK-2",
+            timestamp=TS,
+            signature=trace.signature,
             public_key=key().public_key(),
         )
 
@@ -166,8 +215,12 @@ def test_asymmetric_service_every_stage() -> None:
         base64.b64decode(trace.signature), string.encode(), padding.PKCS1v15(), hashes.SHA256()
     )
     verified = bisnap.verify_service_asymmetric(
-        method="POST", path="/v1.0/debit/notify", body=MINIFIED, timestamp=TS,
-        public_key=key().public_key(), signature=trace.signature,
+        method="POST",
+        path="/v1.0/debit/notify",
+        body=MINIFIED,
+        timestamp=TS,
+        public_key=key().public_key(),
+        signature=trace.signature,
     )
     assert verified.body_sha256 == trace.body_sha256
 
@@ -178,24 +231,36 @@ def test_weak_provider_key_verifies_with_a_warning() -> None:
     sig = small.sign(string.encode(), padding.PKCS1v15(), hashes.SHA256())
     with pytest.warns(bisnap.KeyStrengthWarning, match="1024"):
         bisnap.verify_service_asymmetric(
-            method="POST", path="/cb/v1.0/transfer-va/payment", body=BODY, timestamp=TS,
-            public_key=small.public_key(), signature=base64.b64encode(sig).decode(),
+            method="POST",
+            path="/cb/v1.0/transfer-va/payment",
+            body=BODY,
+            timestamp=TS,
+            public_key=small.public_key(),
+            signature=base64.b64encode(sig).decode(),
         )
 
 
 def test_check_json_false_still_reports_non_json_on_mismatch() -> None:
     with pytest.raises(bisnap.BodyNotJSONError):
         bisnap.verify_service_asymmetric(
-            method="POST", path="/x", body=b"a=1&b=2", timestamp=TS,
-            public_key=key().public_key(), signature=base64.b64encode(b"\0" * 256).decode(),
+            method="POST",
+            path="/x",
+            body=b"a=1&b=2",
+            timestamp=TS,
+            public_key=key().public_key(),
+            signature=base64.b64encode(b"\0" * 256).decode(),
             check_json=False,
         )
 
 
 def test_trace_masks_the_token_and_is_frozen() -> None:
     trace = bisnap.sign_service(
-        method="POST", path="/v1.0/x", body=BODY, timestamp=TS,
-        access_token=bisnap.Secret(TOKEN), client_secret=bisnap.Secret(SECRET),
+        method="POST",
+        path="/v1.0/x",
+        body=BODY,
+        timestamp=TS,
+        access_token=bisnap.Secret(TOKEN),
+        client_secret=bisnap.Secret(SECRET),
     )
     assert TOKEN in trace.string_to_sign  # the exact string, on request
     assert TOKEN not in trace.masked_string_to_sign

@@ -61,13 +61,24 @@ def test_access_token_signature(entry: dict[str, Any]) -> None:
     assert verified.encoding == "base64"
     if "x_signature_hex_reference" in expected:
         hex_sig = expected["x_signature_hex_reference"]
-        assert bisnap.sign_access_token(
-            client_key=client_key, timestamp=inputs["x_timestamp"], private_key=pem, encoding="hex"
-        ).signature == hex_sig
-        assert bisnap.verify_access_token(
-            client_key=client_key, timestamp=inputs["x_timestamp"], signature=hex_sig,
-            public_key=public,
-        ).encoding == "hex"
+        assert (
+            bisnap.sign_access_token(
+                client_key=client_key,
+                timestamp=inputs["x_timestamp"],
+                private_key=pem,
+                encoding="hex",
+            ).signature
+            == hex_sig
+        )
+        assert (
+            bisnap.verify_access_token(
+                client_key=client_key,
+                timestamp=inputs["x_timestamp"],
+                signature=hex_sig,
+                public_key=public,
+            ).encoding
+            == "hex"
+        )
 
 
 def test_midtrans_docs_hmac_from_its_string_to_sign() -> None:
@@ -117,7 +128,9 @@ def test_midtrans_demo_notification() -> None:
     (entry,) = by_kind(MIDTRANS, "notification_signature_sha256withrsa_generate")
     inputs, expected = entry["inputs"], entry["expected"]
     (token_entry,) = [
-        e for e in by_kind(MIDTRANS, "access_token_signature_sha256withrsa") if "Demo" in e["source"]
+        e
+        for e in by_kind(MIDTRANS, "access_token_signature_sha256withrsa")
+        if "Demo" in e["source"]
     ]
     private = token_entry["inputs"]["private_key_pem_pkcs8"]
     trace = bisnap.sign_service_asymmetric(

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bisnap import FixedClock, TimestampFormatError, TimestampStyle, format_timestamp, parse_timestamp
+from bisnap import (
+    FixedClock,
+    TimestampFormatError,
+    TimestampStyle,
+    format_timestamp,
+    parse_timestamp,
+)
 from bisnap.clock import JAKARTA, SystemClock, jakarta_day
 
 AT = datetime(2024, 3, 5, 10, 37, 16, 196_000, tzinfo=UTC)
@@ -23,9 +29,7 @@ AT = datetime(2024, 3, 5, 10, 37, 16, 196_000, tzinfo=UTC)
 )
 def test_format_styles(style: TimestampStyle, expected: str) -> None:
     assert format_timestamp(AT, style) == expected
-    assert parse_timestamp(expected) == AT.replace(
-        microsecond=196_000 if "196" in expected else 0
-    )
+    assert parse_timestamp(expected) == AT.replace(microsecond=196_000 if "196" in expected else 0)
 
 
 def test_default_is_jakarta_whole_seconds() -> None:
@@ -51,8 +55,16 @@ def test_parse_spellings(text: str, offset_minutes: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["2024-01-01T10:00:00", "2024-01-01 10:00:00+07:00", "", "yesterday", "2024-13-01T00:00:00Z",
-     "2024-01-01T10:00:00+25:00", "2024-02-30T00:00:00Z", " 2024-01-01T10:00:00Z"],
+    [
+        "2024-01-01T10:00:00",
+        "2024-01-01 10:00:00+07:00",
+        "",
+        "yesterday",
+        "2024-13-01T00:00:00Z",
+        "2024-01-01T10:00:00+25:00",
+        "2024-02-30T00:00:00Z",
+        " 2024-01-01T10:00:00Z",
+    ],
 )
 def test_malformed_timestamps(text: str) -> None:
     with pytest.raises(TimestampFormatError) as info:
