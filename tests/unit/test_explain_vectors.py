@@ -24,8 +24,6 @@ from bisnap.explain import (
 VECTORS = Path(__file__).resolve().parents[2] / "vectors"
 VERIFY_FILES = ("access_token_verify.json", "service_hmac_verify.json", "service_rsa_verify.json")
 
-Case = tuple[str, dict[str, Any], dict[str, Any]]
-
 
 def _cases() -> list[Any]:
     cases: list[Any] = []
