@@ -48,6 +48,7 @@ class Endpoint:
     idempotent_replay: bool = False  # same X-EXTERNAL-ID re-sent = replay, not a new charge
     moves_money: bool = False  # a timeout must not be blindly re-sent
     status_endpoint: str | None = None  # what to ask before retrying a money movement
+    read_only: bool = False  # a status or inquiry: safe to re-send after a 5xx or timeout
 
     @property
     def success_code(self) -> str:
@@ -118,6 +119,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "va",
         "VA Inquiry Status",
         required_fields=("partnerServiceId", "customerNo", "virtualAccountNo", "inquiryRequestId"),
+        read_only=True,
     ),
     Endpoint(
         "delete_va",
@@ -149,6 +151,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "QRIS Query",
         required_fields=("merchantId", "serviceCode"),
         one_of=(("originalReferenceNo", "originalPartnerReferenceNo", "originalExternalId"),),
+        read_only=True,
     ),
     Endpoint(
         "qris_refund",
@@ -194,6 +197,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "Direct Debit Status",
         required_fields=("serviceCode",),
         one_of=(("originalReferenceNo", "originalExternalId"),),
+        read_only=True,
     ),
     Endpoint(
         "debit_refund",
@@ -256,6 +260,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "Account Binding Inquiry",
         customer_token=True,
         customer_token_optional=True,
+        read_only=True,
     ),
     Endpoint(
         "account_unbinding",
@@ -287,6 +292,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "tokenization",
         "Auth Query",
         one_of=(("originalReferenceNo", "originalPartnerReferenceNo", *_ORIGINAL[1:]),),
+        read_only=True,
     ),
     Endpoint(
         "auth_capture",
@@ -338,6 +344,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "12",
         "reporting",
         "Transaction History List",
+        read_only=True,
     ),
     Endpoint(
         "transaction_history_detail",
@@ -347,6 +354,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "reporting",
         "Transaction History Detail",
         required_fields=("originalPartnerReferenceNo", "additionalInfo.referenceNo"),
+        read_only=True,
     ),
     # --- Payouts --------------------------------------------------------------------------
     Endpoint(
@@ -357,6 +365,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "payouts",
         "External Account Inquiry",
         required_fields=("beneficiaryBankCode", "beneficiaryAccountNo"),
+        read_only=True,
     ),
     Endpoint(
         "intrabank_transfer",
@@ -410,6 +419,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "virtualAccountNo",
             "additionalInfo.beneficiaryBankCode",
         ),
+        read_only=True,
     ),
     Endpoint(
         "va_payment_intrabank",
@@ -440,6 +450,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "amount.currency",
             "additionalInfo.beneficiaryProvider",
         ),
+        read_only=True,
     ),
     Endpoint(
         "emoney_topup",
@@ -467,6 +478,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "payouts",
         "Balance Inquiry",
         required_fields=("accountNo",),
+        read_only=True,
     ),
     Endpoint(
         "transfer_status",
@@ -476,6 +488,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "payouts",
         "Transfer Status Inquiry",
         required_fields=("originalPartnerReferenceNo", "serviceCode"),
+        read_only=True,
     ),
 )
 

@@ -20,11 +20,16 @@ BisnapError
 ├── StoreError
 │   └── StoreUnavailableError                the token/replay store could not be reached
 └── ApiError                                 a SNAP provider answered with a non-success code
+    ├── BadRequestError                      400xx: a malformed or incomplete request
     ├── UnauthorizedError                    401xx00
     ├── InvalidTokenError                    401xx01..04
+    ├── ForbiddenError                       403xx: refused for a business reason
+    ├── NotFoundError                        404xx
     ├── ConflictError                        409xx00/409xx01
+    ├── RateLimitError                       429xx
     ├── ServerError                          5xx
-    └── TransportError                       no answer (timeout, connection refused)
+    └── TransportError                       no answer (timeout, connection lost)
+        └── ConnectionFailedError            the request never left (connect failed)
 ```
 
 Every error has `.hint` (how to fix it). Messages are built from attributes, never from
@@ -41,16 +46,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiError",
+    "BadRequestError",
     "BisnapError",
     "BodyNotJSONError",
     "ConfigurationError",
     "ConflictError",
+    "ConnectionFailedError",
+    "ForbiddenError",
     "HeaderError",
     "InputError",
     "InvalidTokenError",
     "KeyFormatError",
     "KeyStrengthWarning",
     "KeyTooSmallError",
+    "NotFoundError",
+    "RateLimitError",
     "ReplayError",
     "SecretFormatError",
     "ServerError",
@@ -352,3 +362,36 @@ class TransportError(ApiError):
     """No usable answer from the provider (timeout, connection error)."""
 
     default_hint = "Check connectivity; query the transaction status before any retry."
+
+
+class ConnectionFailedError(TransportError):
+    """The request never left: connection refused, connect or pool timeout (safe to re-send)."""
+
+    default_hint = "Check the base URL, DNS, the proxy and that the provider allows your IP."
+
+
+class BadRequestError(ApiError):
+    """400xx: the provider could not use the request (bad format, missing mandatory field)."""
+
+    default_hint = (
+        "Read responseMessage: it names the field (400xx01 Invalid Field Format, "
+        "400xx02 Invalid Mandatory Field)."
+    )
+
+
+class ForbiddenError(ApiError):
+    """403xx: refused for a business reason (insufficient funds, limits, dormant account)."""
+
+    default_hint = "The request was understood and refused; re-sending it will not help."
+
+
+class NotFoundError(ApiError):
+    """404xx: transaction, account, bill or route not found (or inconsistent)."""
+
+    default_hint = "Check the reference numbers and identifiers in the body."
+
+
+class RateLimitError(ApiError):
+    """429xx: too many requests."""
+
+    default_hint = "Slow down; bisnap retries read-only calls with backoff."

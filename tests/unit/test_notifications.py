@@ -1069,3 +1069,16 @@ def test_exports() -> None:
         assert getattr(bisnap, name) is getattr(bisnap.notifications, name)
     for name in ("NotificationReply", "reply_for_error", "success_reply"):
         assert name in bisnap.__all__
+
+
+def test_conflicting_duplicate_headers_are_refused(
+    verifier: NotificationVerifier, sender: Sender
+) -> None:
+    headers = list(sender.headers(external="12").items())
+    same = [*headers, ("x-external-id", "12")]
+    assert verifier.verify(method="POST", path=DEBIT, headers=same, body=DEBIT_BODY)
+    # A second, different X-EXTERNAL-ID (it is not signed) must not pick the replay key.
+    sneaky = [*headers, ("x-external-id", "13")]
+    with pytest.raises(HeaderError, match="more than once") as info:
+        verifier.verify(method="POST", path=DEBIT, headers=sneaky, body=DEBIT_BODY)
+    assert info.value.header == "X-EXTERNAL-ID"

@@ -1,0 +1,183 @@
+"""NotificationVerifier on a real Redis: one acceptance across 8 processes, outages → 5xx."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import multiprocessing
+import queue
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from bisnap import FixedClock, ReplayError, SignatureMismatchError, StoreUnavailableError
+from bisnap.clock import JAKARTA
+from bisnap.notifications import AsyncNotificationVerifier, NotificationVerifier
+from bisnap.replies import reply_for_error
+from bisnap.stores.redis import AsyncRedisOnceStore, RedisOnceStore
+
+pytestmark = pytest.mark.redis
+
+# Redis expires keys on its own (real) clock, so the fixed clock stands at the real now.
+T0 = datetime.now(JAKARTA).replace(microsecond=0)
+TS0 = T0.isoformat()
+PATH = "/v1.0/debit/notify"
+BODY = (
+    b'{"latestTransactionStatus":"00","originalReferenceNo":"R1",'
+    b'"amount":{"value":"1.00","currency":"IDR"}}'
+)
+WORKERS = 8
+
+
+class RedisServer(Protocol):
+    """What the `redis_server` fixture (tests/conftest.py) offers."""
+
+    url: str
+
+    def kill(self) -> None: ...
+    def restart(self) -> None: ...
+
+
+@pytest.fixture(scope="module")
+def key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture(scope="module")
+def public_pem(key: rsa.RSAPrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def signed_headers(key: rsa.RSAPrivateKey, external: str, body: bytes = BODY) -> dict[str, str]:
+    digest = hashlib.sha256(body).hexdigest()
+    sig = key.sign(f"POST:{PATH}:{digest}:{TS0}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return {
+        "X-TIMESTAMP": TS0,
+        "X-SIGNATURE": base64.b64encode(sig).decode(),
+        "X-PARTNER-ID": "G123",
+        "X-EXTERNAL-ID": external,
+    }
+
+
+def _worker(
+    url: str,
+    public_pem: bytes,
+    headers: dict[str, str],
+    barrier: Any,
+    results: Any,
+) -> None:
+    """One merchant process: builds its own verifier from the Redis URL, then verifies."""
+    verifier = NotificationVerifier(
+        public_key=public_pem,
+        clock=FixedClock(T0),
+        replay_store=RedisOnceStore.from_url(url, timeout=5),
+    )
+    barrier.wait(timeout=60)
+    try:
+        verifier.verify(method="POST", path=PATH, headers=headers, body=BODY)
+    except ReplayError:
+        results.put("replay")
+    except Exception as err:  # reported to the parent, which fails the test
+        results.put(f"error: {type(err).__name__}: {err}")
+    else:
+        results.put("accepted")
+
+
+@pytest.mark.slow
+def test_eight_processes_one_acceptance(
+    redis_url: str, key: rsa.RSAPrivateKey, public_pem: bytes
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(WORKERS)
+    results = ctx.Queue()
+    headers = signed_headers(key, "20240305000000000042")
+    procs = [
+        ctx.Process(target=_worker, args=(redis_url, public_pem, headers, barrier, results))
+        for _ in range(WORKERS)
+    ]
+    for proc in procs:
+        proc.start()
+    outcomes: list[str] = []
+    try:
+        for _ in range(WORKERS):
+            outcomes.append(results.get(timeout=120))
+    except queue.Empty:
+        pytest.fail(f"only {len(outcomes)} of {WORKERS} workers answered: {outcomes}")
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+    assert Counter(outcomes) == {"accepted": 1, "replay": WORKERS - 1}, outcomes
+
+
+def test_redis_replay_and_forgery(
+    redis_url: str, key: rsa.RSAPrivateKey, public_pem: bytes
+) -> None:
+    clock = FixedClock(T0)
+    store = RedisOnceStore.from_url(redis_url, timeout=2)
+    verifier = NotificationVerifier(public_key=public_pem, clock=clock, replay_store=store)
+    forger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(SignatureMismatchError):
+        verifier.verify(method="POST", path=PATH, headers=signed_headers(forger, "5"), body=BODY)
+    headers = signed_headers(key, "5")
+    n = verifier.verify(method="POST", path=PATH, headers=headers, body=BODY)
+    assert n.original_reference_no == "R1"
+    with pytest.raises(ReplayError):
+        verifier.verify(method="POST", path=PATH, headers=headers, body=BODY)
+    store.close()
+
+
+def test_redis_killed_gives_store_unavailable_and_500(
+    redis_server: RedisServer, redis_url: str, key: rsa.RSAPrivateKey, public_pem: bytes
+) -> None:
+    clock = FixedClock(T0)
+    store = RedisOnceStore.from_url(redis_url, timeout=0.5)
+    verifier = NotificationVerifier(public_key=public_pem, clock=clock, replay_store=store)
+    verifier.verify(method="POST", path=PATH, headers=signed_headers(key, "1"), body=BODY)
+    redis_server.kill()
+    try:
+        with pytest.raises(StoreUnavailableError) as info:
+            verifier.verify(method="POST", path=PATH, headers=signed_headers(key, "2"), body=BODY)
+        reply = reply_for_error(info.value, path="/hooks" + PATH, clock=clock)
+        assert reply.status_code == 500
+        assert reply.json() == {
+            "responseCode": "5005601",
+            "responseMessage": "Internal Server Error",
+        }
+    finally:
+        redis_server.restart()
+    # Back up (empty): the notification that failed is accepted on Midtrans's retry.
+    verifier.verify(method="POST", path=PATH, headers=signed_headers(key, "2"), body=BODY)
+    store.close()
+
+
+@pytest.mark.anyio
+async def test_async_redis_store(
+    redis_server: RedisServer, redis_url: str, key: rsa.RSAPrivateKey, public_pem: bytes
+) -> None:
+    clock = FixedClock(T0)
+    store = AsyncRedisOnceStore.from_url(redis_url, timeout=0.5)
+    verifier = AsyncNotificationVerifier(
+        public_key=public_pem, clock=clock, replay_store=store, window=timedelta(minutes=1)
+    )
+    headers = signed_headers(key, "77")
+    await verifier.verify(method="POST", path=PATH, headers=headers, body=BODY)
+    with pytest.raises(ReplayError):
+        await verifier.verify(method="POST", path=PATH, headers=headers, body=BODY)
+    redis_server.kill()
+    try:
+        with pytest.raises(StoreUnavailableError):
+            await verifier.verify(
+                method="POST", path=PATH, headers=signed_headers(key, "78"), body=BODY
+            )
+    finally:
+        redis_server.restart()
+        await store.aclose()
