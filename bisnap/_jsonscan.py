@@ -15,7 +15,7 @@ _ESCAPES = '"\\/bfnrtu'
 _HEX = "0123456789abcdefABCDEF"
 
 
-class _Bad(Exception):
+class _BadJSONError(Exception):
     def __init__(self, reason: str, pos: int) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -34,11 +34,11 @@ class _Scanner:
 
     def expect_more(self, i: int, what: str) -> None:
         if i >= self.n:
-            raise _Bad(f"input ends where {what} was expected", i)
+            raise _BadJSONError(f"input ends where {what} was expected", i)
 
     def value(self, i: int, depth: int) -> int:
         if depth > 10_000:
-            raise _Bad("nested too deeply", i)
+            raise _BadJSONError("nested too deeply", i)
         i = self.ws(i)
         self.expect_more(i, "a value")
         c = self.s[i]
@@ -54,11 +54,11 @@ class _Scanner:
             if c == word[0]:
                 for k, ch in enumerate(word):
                     if i + k >= self.n:
-                        raise _Bad(f"input ends inside '{word}'", i + k)
+                        raise _BadJSONError(f"input ends inside '{word}'", i + k)
                     if self.s[i + k] != ch:
-                        raise _Bad(f"unexpected character in '{word}'", i + k)
+                        raise _BadJSONError(f"unexpected character in '{word}'", i + k)
                 return i + len(word)
-        raise _Bad(f"unexpected character {c!r} where a value was expected", i)
+        raise _BadJSONError(f"unexpected character {c!r} where a value was expected", i)
 
     def obj(self, i: int, depth: int) -> int:
         i = self.ws(i)
@@ -69,17 +69,21 @@ class _Scanner:
             i = self.ws(i)
             self.expect_more(i, "a key")
             if self.s[i] != '"':
-                raise _Bad(f"unexpected character {self.s[i]!r} where a key was expected", i)
+                raise _BadJSONError(
+                    f"unexpected character {self.s[i]!r} where a key was expected", i
+                )
             i = self.ws(self.string(i + 1))
             self.expect_more(i, "':'")
             if self.s[i] != ":":
-                raise _Bad(f"unexpected character {self.s[i]!r} where ':' was expected", i)
+                raise _BadJSONError(f"unexpected character {self.s[i]!r} where ':' was expected", i)
             i = self.ws(self.value(i + 1, depth))
             self.expect_more(i, "',' or '}'")
             if self.s[i] == "}":
                 return i + 1
             if self.s[i] != ",":
-                raise _Bad(f"unexpected character {self.s[i]!r} where ',' or '}}' was expected", i)
+                raise _BadJSONError(
+                    f"unexpected character {self.s[i]!r} where ',' or '}}' was expected", i
+                )
             i += 1
 
     def arr(self, i: int, depth: int) -> int:
@@ -93,38 +97,40 @@ class _Scanner:
             if self.s[i] == "]":
                 return i + 1
             if self.s[i] != ",":
-                raise _Bad(f"unexpected character {self.s[i]!r} where ',' or ']' was expected", i)
+                raise _BadJSONError(
+                    f"unexpected character {self.s[i]!r} where ',' or ']' was expected", i
+                )
             i += 1
 
     def string(self, i: int) -> int:
         while True:
             if i >= self.n:
-                raise _Bad("string never closed", i)
+                raise _BadJSONError("string never closed", i)
             c = self.s[i]
             if c == '"':
                 return i + 1
             if c == "\\":
                 i += 1
                 if i >= self.n:
-                    raise _Bad("string never closed", i)
+                    raise _BadJSONError("string never closed", i)
                 if self.s[i] not in _ESCAPES:
-                    raise _Bad(f"invalid escape '\\{self.s[i]}'", i)
+                    raise _BadJSONError(f"invalid escape '\\{self.s[i]}'", i)
                 if self.s[i] == "u":
                     for k in range(1, 5):
                         if i + k >= self.n:
-                            raise _Bad("string never closed", i + k)
+                            raise _BadJSONError("string never closed", i + k)
                         if self.s[i + k] not in _HEX:
-                            raise _Bad("invalid \\u escape", i + k)
+                            raise _BadJSONError("invalid \\u escape", i + k)
                     i += 4
             elif ord(c) < 0x20:
-                raise _Bad("unescaped control character in a string", i)
+                raise _BadJSONError("unescaped control character in a string", i)
             i += 1
 
     def number(self, i: int) -> int:
         if self.s[i] == "-":
             i += 1
         if i >= self.n or not self.s[i].isdigit():
-            raise _Bad("a digit was expected in a number", i)
+            raise _BadJSONError("a digit was expected in a number", i)
         if self.s[i] == "0":
             i += 1
         else:
@@ -133,7 +139,7 @@ class _Scanner:
         if i < self.n and self.s[i] == ".":
             i += 1
             if i >= self.n or not self.s[i].isdigit():
-                raise _Bad("a digit was expected after '.'", i)
+                raise _BadJSONError("a digit was expected after '.'", i)
             while i < self.n and self.s[i].isdigit():
                 i += 1
         if i < self.n and self.s[i] in "eE":
@@ -141,7 +147,7 @@ class _Scanner:
             if i < self.n and self.s[i] in "+-":
                 i += 1
             if i >= self.n or not self.s[i].isdigit():
-                raise _Bad("a digit was expected in the exponent", i)
+                raise _BadJSONError("a digit was expected in the exponent", i)
             while i < self.n and self.s[i].isdigit():
                 i += 1
         return i
@@ -152,7 +158,7 @@ def first_bad_offset(text: str) -> tuple[str, int] | None:
     scanner = _Scanner(text)
     try:
         end = scanner.ws(scanner.value(0, 0))
-    except _Bad as bad:
+    except _BadJSONError as bad:
         return bad.reason, bad.pos
     except RecursionError:
         return "nested too deeply", 0

@@ -55,7 +55,7 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
         "path": f"{prefix}/v1.0/some-service/op{query}",
         "body": None if no_body else body.encode("utf-8"),
         "token": draw(st.text(alphabet="abcXYZ0189-_.", min_size=8, max_size=40)),
-        "secret": draw(st.text(alphabet="abcXYZ0189+/=é", min_size=1, max_size=40)),
+        "secret": "Sentinel-" + draw(st.text(alphabet="abcXYZ0189+/=é", max_size=40)),
     }
 
 
