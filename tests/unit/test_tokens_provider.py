@@ -799,3 +799,107 @@ async def test_async_provider_rejects_wrong_grant_field(token_keys: KeyPair) -> 
 def test_endpoint_sees_compact_body(provider: TokenProvider, endpoint: Endpoint) -> None:
     provider.get()
     assert json.loads(endpoint.requests[0].content) == {"grantType": "client_credentials"}
+
+
+def test_waiters_share_the_one_failure(endpoint: Endpoint, token_keys: KeyPair) -> None:
+    parties = 20
+    clock = ThreadCountingClock(T0, parties)
+    endpoint.script = [(401, {"responseCode": "4017300", "responseMessage": "Unauthorized"})]
+
+    def hold() -> None:
+        assert clock.all_in.wait(timeout=60)
+
+    endpoint.gate = hold
+    client = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
+    prov = TokenProvider(
+        base_url=BASE,
+        client_key=CLIENT_KEY,
+        private_key=token_keys.private_key,
+        clock=clock,
+        http_client=client,
+    )
+    barrier = threading.Barrier(parties)
+    errors: list[BaseException] = []
+
+    def caller() -> None:
+        barrier.wait(timeout=60)
+        try:
+            prov.get()
+        except TokenExchangeError as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=caller) for _ in range(parties)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert endpoint.count == 1  # one refused request, not one per caller
+    assert len(errors) == parties
+    assert all(isinstance(e, TokenExchangeError) and e.code is not None for e in errors)
+    assert all(
+        "bisnap explain token" in e.hint for e in errors if isinstance(e, TokenExchangeError)
+    )
+    client.close()
+
+
+@pytest.mark.anyio
+async def test_async_waiters_share_failure_and_survive_a_cancelled_fetcher(
+    endpoint: Endpoint, token_keys: KeyPair, clock: FixedClock, sleeps: Sleeps
+) -> None:
+    release = anyio.Event()
+    gate = anyio.Event()
+    calls = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            await release.wait()  # the first fetch hangs until its task is cancelled
+        if calls == 3:
+            await gate.wait()  # the third is held until all callers wait for it
+        return await endpoint.ahandler(request)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    prov = AsyncTokenProvider(
+        base_url=BASE,
+        client_key=CLIENT_KEY,
+        private_key=token_keys.private_key,
+        clock=clock,
+        http_client=client,
+        sleep=sleeps.asleep,
+    )
+    results: list[AccessToken] = []
+
+    async def waiter() -> None:
+        results.append(await prov.get())
+
+    async with anyio.create_task_group() as tg, anyio.create_task_group() as fetcher:
+        fetcher.start_soon(prov.get)
+        await anyio.wait_all_tasks_blocked()
+        for _ in range(10):
+            tg.start_soon(waiter)
+        await anyio.wait_all_tasks_blocked()
+        fetcher.cancel_scope.cancel()  # the fetching task goes away mid-request
+    # One waiter took over the fetch; everyone got its token.
+    assert calls == 2
+    assert {t.reveal() for t in results} == {f"{PREFIX}1"}
+    assert len(results) == 10
+    # A refusal is shared by the waiters of that flight.
+    clock.advance(timedelta(hours=1))
+    endpoint.script = [(401, {"responseCode": "4017300", "responseMessage": "Unauthorized"})]
+    outcomes: list[BaseException] = []
+
+    async def failing() -> None:
+        try:
+            await prov.get()
+        except TokenExchangeError as err:
+            outcomes.append(err)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(10):
+            tg.start_soon(failing)
+        await anyio.wait_all_tasks_blocked()
+        gate.set()
+    assert len(outcomes) == 10
+    assert calls == 3
+    await client.aclose()
