@@ -55,6 +55,7 @@ from bisnap.errors import (
 )
 from bisnap.headers import X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP
 from bisnap.keys import PublicKeyInput, load_public_key
+from bisnap.responses import TRANSACTION_STATUSES
 from bisnap.signing import SignatureTrace, verify_service_asymmetric
 from bisnap.stores.base import AsyncOnceStore, MemoryOnceStore, OnceStore, end_of_jakarta_day
 from bisnap.timestamps import parse_timestamp
@@ -76,20 +77,6 @@ REQUIRED_HEADERS: Final = (X_TIMESTAMP, X_SIGNATURE, X_PARTNER_ID, X_EXTERNAL_ID
 #: The default X-TIMESTAMP window, in both directions.
 DEFAULT_WINDOW: Final = timedelta(minutes=5)
 
-# SNAP: latestTransactionStatus enum (snap-standard.md §3 "Status enum"); 08 Expired and
-# 09 Denied are Midtrans's (midtrans-core.md §6 "Status values").
-TRANSACTION_STATUSES: Final[Mapping[str, str]] = {
-    "00": "Success",
-    "01": "Initiated",
-    "02": "Paying",
-    "03": "Pending",
-    "04": "Refunded",
-    "05": "Canceled",
-    "06": "Failed",
-    "07": "Not found",
-    "08": "Expired",
-    "09": "Denied",
-}
 
 _ONE_DAY: Final = timedelta(days=1)
 _ONE_SECOND: Final = timedelta(seconds=1)

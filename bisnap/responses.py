@@ -8,11 +8,13 @@ providers publish (`"20054000"`) are accepted, with `.raw` keeping what was rece
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from bisnap.errors import InputError
 
-__all__ = ["CASE_MESSAGES", "ResponseCode", "parse_response_code"]
+__all__ = ["CASE_MESSAGES", "TRANSACTION_STATUSES", "ResponseCode", "parse_response_code"]
 
 # SNAP: the response-code table (snap-standard.md §2.1), keyed by HTTP status + case code.
 CASE_MESSAGES: dict[tuple[int, str], str] = {
@@ -80,6 +82,23 @@ CASE_MESSAGES: dict[tuple[int, str], str] = {
     (500, "02"): "External Server Error",
     (504, "00"): "Timeout",
 }
+
+# SNAP: latestTransactionStatus enum (snap-standard.md §3 "Status enum"); 08 Expired and
+# 09 Denied are Midtrans's (midtrans-core.md §6 "Status values").
+TRANSACTION_STATUSES: Mapping[str, str] = MappingProxyType(
+    {
+        "00": "Success",
+        "01": "Initiated",
+        "02": "Paying",
+        "03": "Pending",
+        "04": "Refunded",
+        "05": "Canceled",
+        "06": "Failed",
+        "07": "Not found",
+        "08": "Expired",
+        "09": "Denied",
+    }
+)
 
 _SEVEN = re.compile(r"\d{7}")
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from bisnap.catalogue import NOTIFICATIONS, NotificationEndpoint
 from bisnap.clock import jakarta_day
+from bisnap.responses import TRANSACTION_STATUSES
 from bisnap.timestamps import format_timestamp
 
 __all__ = [
@@ -37,20 +38,8 @@ __all__ = [
     "get_field",
 ]
 
-# SNAP: latestTransactionStatus values (snap-standard.md §3 status enum; Midtrans adds
-# 08 expired and 09 denied, midtrans-core.md §6).
-STATUS_DESCRIPTIONS = {
-    "00": "Success",
-    "01": "Initiated",
-    "02": "Paying",
-    "03": "Pending",
-    "04": "Refunded",
-    "05": "Canceled",
-    "06": "Failed",
-    "07": "Not found",
-    "08": "Expired",
-    "09": "Denied",
-}
+#: The status names (one table, in bisnap.responses).
+STATUS_DESCRIPTIONS = TRANSACTION_STATUSES
 
 # SNAP: Midtrans sandbox beneficiaries (midtrans-reporting-payouts.md §3.11).
 _KNOWN_ACCOUNTS = {
