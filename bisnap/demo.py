@@ -328,7 +328,8 @@ class _EmulatorDemo:
             write("")
 
             write("1. Access token  POST /v1.0/access-token/b2b  (SHA256withRSA, TokenProvider)")
-            self.stage("stringToSign", f"{credentials.client_key}|<X-TIMESTAMP>")
+            sent: list[httpx.Request] = []
+            http.event_hooks["request"].append(sent.append)
             tokens = TokenProvider(
                 base_url=provider.url,
                 client_key=credentials.client_key,
@@ -337,6 +338,17 @@ class _EmulatorDemo:
                 http_client=http,
             )
             token = tokens.get()
+            http.event_hooks["request"].remove(sent.append)
+            token_request = sent[-1]
+            token_trace = verify_access_token(
+                client_key=token_request.headers["X-CLIENT-KEY"],
+                timestamp=token_request.headers["X-TIMESTAMP"],
+                signature=token_request.headers["X-SIGNATURE"],
+                public_key=partner_key.public_key(),
+            )
+            self.stage("stringToSign", token_trace.string_to_sign)
+            self.stage("X-SIGNATURE", token_trace.signature)
+            self.stage("verified", "✓ with the partner public key (what the provider checks)")
             remaining = token.remaining(clock.now())
             seconds = int(remaining.total_seconds()) if remaining is not None else 0
             self.stage("answer", "2007300 Successful")
