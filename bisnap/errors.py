@@ -4,6 +4,7 @@
 BisnapError
 ├── InputError (also ValueError)            bad input: says what was wrong and how to fix it
 │   ├── BodyNotJSONError                     .offset: byte offset of the problem
+│   ├── BodyTypeError (also TypeError)       a dict where the bytes sent belong
 │   ├── TimestampFormatError
 │   ├── KeyFormatError
 │   │   └── KeyTooSmallError                 partner private key under 2048 bits
@@ -49,6 +50,7 @@ __all__ = [
     "BadRequestError",
     "BisnapError",
     "BodyNotJSONError",
+    "BodyTypeError",
     "ConfigurationError",
     "ConflictError",
     "ConnectionFailedError",
@@ -138,6 +140,15 @@ class BodyNotJSONError(InputError):
 
     def _state(self) -> dict[str, Any]:
         return {"reason": self.reason, "offset": self.offset}
+
+
+class BodyTypeError(InputError, TypeError):
+    """A body that is not bytes or text (e.g. a dict): bisnap signs the exact bytes sent."""
+
+    default_hint = (
+        "Serialise the body once, e.g. json.dumps(body, separators=(',', ':'), "
+        "ensure_ascii=False).encode(), send those bytes, and sign or verify the same bytes."
+    )
 
 
 class TimestampFormatError(InputError):

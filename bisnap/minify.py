@@ -11,7 +11,7 @@ import json
 from typing import NoReturn
 
 from bisnap._jsonscan import first_bad_offset
-from bisnap.errors import BodyNotJSONError
+from bisnap.errors import BodyNotJSONError, BodyTypeError
 
 __all__ = ["minify", "minify_unchecked"]
 
@@ -61,6 +61,7 @@ def minify(body: bytes | str | None) -> bytes:
     ```
 
     Raises:
+        BodyTypeError: `body` is a dict or another object, not the bytes or text sent.
         BodyNotJSONError: the body is not JSON text (truncated, form-encoded, trailing
             garbage, unbalanced, not UTF-8); `.offset` is the byte offset of the problem.
     """
@@ -74,7 +75,7 @@ def minify(body: bytes | str | None) -> bytes:
     elif isinstance(body, bytes | bytearray | memoryview):
         raw = bytes(body)
     else:
-        raise TypeError(f"body must be bytes, str or None, not {type(body).__name__}")
+        raise BodyTypeError(f"body must be bytes, str or None, not {type(body).__name__}")
     if not raw.strip(_WHITESPACE):
         return b""
     _validate(raw)

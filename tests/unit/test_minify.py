@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bisnap import BodyNotJSONError, minify
+from bisnap import BodyNotJSONError, BodyTypeError, minify
 
 
 @pytest.mark.parametrize(
@@ -81,5 +81,8 @@ def test_bytearray_is_accepted_as_bytes() -> None:
 
 
 def test_wrong_type_is_a_type_error() -> None:
+    with pytest.raises(BodyTypeError, match="dict") as info:
+        minify({"a": 1})  # type: ignore[arg-type]
+    assert isinstance(info.value, TypeError) and "json.dumps" in info.value.hint
     with pytest.raises(TypeError):
         minify({"a": 1})  # type: ignore[arg-type]
