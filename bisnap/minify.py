@@ -97,6 +97,8 @@ def minify_unchecked(body: bytes | str | None) -> bytes:
 
 
 def _strip_outside_strings(raw: bytes) -> bytes:
+    if b" " not in raw and b"\n" not in raw and b"\r" not in raw and b"\t" not in raw:
+        return raw  # no whitespace anywhere: already minified
     original = raw
     escaped = b"\\" in raw
     if escaped:
