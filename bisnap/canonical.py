@@ -7,6 +7,11 @@ asymmetric service    METHOD:path:lowerhex(sha256(minify(body))):X-TIMESTAMP
 ```
 
 The asymmetric form is also what Midtrans (and DANA, Winpay) sign notifications with.
+
+Two layers, one format: `format_*` join parts that are already as signed, checking nothing
+(explain builds deliberate mistakes with them; hot paths call them after validating each
+input once); the checked builders (`access_token_string`, `symmetric_string`,
+`asymmetric_string`) validate every part, then call the same formatter.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ __all__ = [
     "access_token_string",
     "asymmetric_string",
     "body_sha256",
+    "format_access_token",
+    "format_asymmetric",
+    "format_symmetric",
     "minified_and_hash",
     "service_string",
     "signed_method",
@@ -90,13 +98,33 @@ def signed_token(access_token: str | Secret | AccessToken) -> str:
     return value
 
 
+def format_access_token(client_key: str, timestamp: str) -> str:
+    """`clientKey|timestamp` from parts as signed, checking nothing."""
+    # SNAP: stringToSign = client_ID + "|" + X-TIMESTAMP (snap-standard.md §1.2).
+    return f"{client_key}|{timestamp}"
+
+
+def format_symmetric(
+    method: str, path: str, access_token: str, body_sha256: str, timestamp: str
+) -> str:
+    """`METHOD:path:accessToken:bodySha256:timestamp` from parts as signed, checking nothing."""
+    # SNAP: symmetric transaction signature (snap-standard.md §1.2, mode 1).
+    return f"{method}:{path}:{access_token}:{body_sha256}:{timestamp}"
+
+
+def format_asymmetric(method: str, path: str, body_sha256: str, timestamp: str) -> str:
+    """`METHOD:path:bodySha256:timestamp` from parts as signed, checking nothing."""
+    # SNAP: asymmetric transaction signature (snap-standard.md §1.2, mode 2) and provider
+    # notifications (snap-standard.md §4.3, midtrans-core.md §5).
+    return f"{method}:{path}:{body_sha256}:{timestamp}"
+
+
 def access_token_string(client_key: str, timestamp: str) -> str:
     """`clientKey|X-TIMESTAMP`, the string signed for the access-token request."""
-    # SNAP: stringToSign = client_ID + "|" + X-TIMESTAMP (snap-standard.md §1.2).
     if not isinstance(client_key, str) or not client_key:
         raise InputError("client key is empty", hint="Pass the X-CLIENT-KEY (client ID).")
     _check_timestamp_text(timestamp)
-    return f"{client_key}|{timestamp}"
+    return format_access_token(client_key, timestamp)
 
 
 def symmetric_string(
@@ -109,11 +137,13 @@ def symmetric_string(
     include_query: bool = True,
 ) -> str:
     """`METHOD:path:accessToken:bodySha256:X-TIMESTAMP`, signed with HMAC-SHA512."""
-    # SNAP: symmetric transaction signature (snap-standard.md §1.2, mode 1).
     _check_timestamp_text(timestamp)
-    return (
-        f"{signed_method(method)}:{signed_path(path, include_query=include_query)}:"
-        f"{signed_token(access_token)}:{body_sha256}:{timestamp}"
+    return format_symmetric(
+        signed_method(method),
+        signed_path(path, include_query=include_query),
+        signed_token(access_token),
+        body_sha256,
+        timestamp,
     )
 
 
@@ -121,12 +151,12 @@ def asymmetric_string(
     *, method: str, path: str, body_sha256: str, timestamp: str, include_query: bool = True
 ) -> str:
     """`METHOD:path:bodySha256:X-TIMESTAMP`, signed with SHA256withRSA (no token)."""
-    # SNAP: asymmetric transaction signature (snap-standard.md §1.2, mode 2) and provider
-    # notifications (snap-standard.md §4.3, midtrans-core.md §5).
     _check_timestamp_text(timestamp)
-    return (
-        f"{signed_method(method)}:{signed_path(path, include_query=include_query)}:"
-        f"{body_sha256}:{timestamp}"
+    return format_asymmetric(
+        signed_method(method),
+        signed_path(path, include_query=include_query),
+        body_sha256,
+        timestamp,
     )
 
 
