@@ -15,7 +15,15 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REQUIRED = ("bisnap/__init__.py", "bisnap/py.typed", "bisnap/cli/__init__.py")
+REQUIRED = (
+    "bisnap/__init__.py",
+    "bisnap/py.typed",
+    "bisnap/cli/__init__.py",
+    # the debugger page (`bisnap debug`) is served from package data
+    "bisnap/debugger/static/index.html",
+    "bisnap/debugger/static/debugger.css",
+    "bisnap/debugger/static/debugger.js",
+)
 
 
 def main() -> int:
@@ -65,7 +73,9 @@ def main() -> int:
                 "-c",
                 "import bisnap, pathlib; "
                 "p = pathlib.Path(bisnap.__file__).parent / 'py.typed'; "
-                "assert p.exists(), p; assert 'site-packages' in bisnap.__file__, bisnap.__file__",
+                "assert p.exists(), p; assert 'site-packages' in bisnap.__file__, bisnap.__file__; "
+                "from bisnap.debugger.app import STATIC_FILES, _static; "
+                "assert all(_static(name) for name in STATIC_FILES)",
             ],
             cwd=run_dir,
             env=env,

@@ -8,6 +8,7 @@ bisnap keys convert IN --to pkcs1|pkcs8|spki|der|env --out FILE
 bisnap token inspect [--token-file FILE]
 bisnap vectors check [FILE ...]
 bisnap serve [...]                  (the provider emulator, bisnap.cli.serve)
+bisnap debug [--port P]             (the signature debugger page, bisnap.debugger)
 bisnap demo
 ```
 
@@ -129,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .serve import add_parser as add_serve_command
 
     add_serve_command(sub)
+    from bisnap.debugger.cli import add_parser as add_debug_command
+
+    add_debug_command(sub)
     return parser
 
 
