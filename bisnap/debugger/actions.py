@@ -145,24 +145,27 @@ def _private_key(inp: DebugInputs) -> str:
     )
 
 
-def _prefixed(
-    function: Callable[..., Explanation], kwargs: dict[str, Any], prefix: str | None
+def _call(
+    function: Callable[..., Explanation], kwargs: dict[str, Any], extras: dict[str, Any]
 ) -> Explanation:
-    """Call an `explain_*` function with the receiver's path prefix.
+    """Call an `explain_*` function with the optional inputs it takes, as the CLI does.
 
-    When the function takes `path_prefix` (as the notification verifier does), it gets it;
-    otherwise the prefix is removed from the path here, as the verifier would.
+    `extras` holds the optional keyword arguments (`path_prefix`, `host`, `audience`,
+    `registered_client_key`); those left None are not passed, and those the function does
+    not take are left out, except `path_prefix`, which is then removed from the path here
+    as the notification verifier removes it.
     """
-    if prefix is None:
-        return function(**kwargs)
-    if "path_prefix" in inspect.signature(function).parameters:
-        return function(**kwargs, path_prefix=prefix)
-    stripped = prefix.rstrip("/")
+    accepted = inspect.signature(function).parameters
+    passed = {k: v for k, v in extras.items() if v is not None and k in accepted}
+    prefix = extras.get("path_prefix")
+    if prefix is None or "path_prefix" in accepted:
+        return function(**kwargs, **passed)
     if not prefix.startswith("/"):
         raise InputError(
             "the path prefix must start with '/'",
             hint="Give the path part of the URL you registered, e.g. /hooks/midtrans.",
         )
+    stripped = prefix.rstrip("/")
     path = kwargs["path"]
     rest = path[len(stripped) :]
     if stripped and (not path.startswith(stripped) or not rest.startswith("/")):
@@ -170,7 +173,7 @@ def _prefixed(
             f"the request path does not start with the path prefix {stripped[:80]!r}",
             hint="Correct the path prefix, or leave it empty.",
         )
-    return function(**{**kwargs, "path": rest if stripped else path})
+    return function(**{**kwargs, "path": rest if stripped else path}, **passed)
 
 
 # --- explain ------------------------------------------------------------------------------
@@ -182,13 +185,20 @@ def explain(inp: DebugInputs) -> Explanation:
     Raises:
         InputError (and its subclasses): a missing or malformed input.
     """
+    # Hints in the words of whoever runs it: the receiver for a notification (as the CLI).
+    audience = inp.audience or ("receiver" if inp.kind == "notification" else None)
     if inp.kind == "token":
-        return explain_access_token(
-            client_key=_client_key(inp),
-            timestamp=_timestamp(inp),
-            signature=_signature(inp),
-            public_key=_public_key(inp),
+        return _call(
+            explain_access_token,
+            {
+                "client_key": _client_key(inp),
+                "timestamp": _timestamp(inp),
+                "signature": _signature(inp),
+                "public_key": _public_key(inp),
+            },
+            {"registered_client_key": inp.registered_client_key, "audience": audience},
         )
+    extras = {"host": inp.host, "audience": audience}
     common: dict[str, Any] = {
         "method": inp.method,
         "path": _path(inp),
@@ -200,13 +210,15 @@ def explain(inp: DebugInputs) -> Explanation:
     if inp.kind == "service":
         token = _access_token(inp)
         secret = _client_secret(inp)
-        return _prefixed(
+        return _call(
             explain_service,
             {**common, "access_token": token, "client_secret": secret},
-            inp.path_prefix,
+            {**extras, "path_prefix": inp.path_prefix},
         )
-    return _prefixed(
-        explain_service_asymmetric, {**common, "public_key": _public_key(inp)}, inp.path_prefix
+    return _call(
+        explain_service_asymmetric,
+        {**common, "public_key": _public_key(inp)},
+        {**extras, "path_prefix": inp.path_prefix},
     )
 
 

@@ -5,7 +5,8 @@
  "request": "<a captured request: curl -v, raw HTTP, CRLF or LF>",
  "method": ..., "path": ..., "body": ..., "timestamp": ..., "signature": ..., "clientKey": ...,
  "clientSecret": ..., "accessToken": ..., "publicKey": "<PEM>", "privateKey": "<PEM>",
- "pathPrefix": ..., "noQuery": false}
+ "pathPrefix": ..., "noQuery": false, "host": ..., "as": "sender" | "receiver",
+ "registeredClientKey": ...}
 ```
 
 The captured request is read with the CLI's `--request` parser (`parse_raw_request`); a field
@@ -42,6 +43,9 @@ _TEXT_FIELDS = (
     "publicKey",
     "privateKey",
     "pathPrefix",
+    "host",
+    "as",
+    "registeredClientKey",
     "token",
     "pem",
 )
@@ -65,6 +69,9 @@ class DebugInputs:
     path_prefix: str | None
     include_query: bool
     request: RawRequest | None
+    host: str | None = None
+    audience: str | None = None
+    registered_client_key: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -179,6 +186,12 @@ def read_inputs(payload: object) -> DebugInputs:
         token = request.bearer_token
     secret_text = _text(data, "clientSecret")
     secret = Secret(secret_text.strip()) if secret_text and secret_text.strip() else None
+    audience = _filled(data, "as")
+    if audience is not None and audience not in ("sender", "receiver"):
+        raise InputError(
+            f"'as' must be 'sender' or 'receiver', not {audience[:20]!r}",
+            hint="Whose words the hints use: the side that sent or that received the request.",
+        )
     no_query = data.get("noQuery", False)
     if not isinstance(no_query, bool):
         raise InputError("the field 'noQuery' must be true or false")
@@ -197,4 +210,7 @@ def read_inputs(payload: object) -> DebugInputs:
         path_prefix=_filled(data, "pathPrefix"),
         include_query=not no_query,
         request=request,
+        host=_filled(data, "host") or (request.header("Host") if request else None),
+        audience=audience,
+        registered_client_key=_filled(data, "registeredClientKey"),
     )
