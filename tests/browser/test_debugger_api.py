@@ -396,3 +396,32 @@ def test_guard_refusals_without_a_server() -> None:
     two_types = [*ok, (b"content-type", b"text/plain")]
     refused = guard.refusal("POST", two_types)
     assert refused is not None and refused[0] == 415
+
+
+def test_detect_kind_from_path_and_headers() -> None:
+    from bisnap.debugger.inputs import read_inputs
+
+    token = captured(["POST /snap/v1.0/access-token/b2b HTTP/1.1", "X-CLIENT-KEY: k"], None)
+    service = captured([f"POST {PATH} HTTP/1.1", f"Authorization: Bearer {TOKEN}"], BODY)
+    notification = captured([f"POST {PATH} HTTP/1.1", "X-TIMESTAMP: t"], BODY)
+    assert read_inputs({"request": token}).kind == "token"
+    assert read_inputs({"request": service}).kind == "service"
+    assert read_inputs({"request": notification}).kind == "notification"
+    assert read_inputs({"request": notification, "clientSecret": SECRET}).kind == "service"
+    assert read_inputs({"request": service, "kind": "notification"}).kind == "notification"
+    assert SECRET not in repr(read_inputs({"request": service, "clientSecret": SECRET}))
+    assert TOKEN not in repr(read_inputs({"request": service}))
+
+
+def test_debug_on_a_busy_port_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        assert main(["debug", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    assert "hint: Pick another --port" in err
+    assert main(["debug", "--port", "70000"]) == 2

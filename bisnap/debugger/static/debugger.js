@@ -109,7 +109,20 @@ function showDebug(view) {
   flags.replaceChildren();
   for (const flag of exp.mistakes || []) flags.append(el("li", flag, "flag"));
   if (!flags.children.length) flags.append(el("li", "none", "note"));
-  $("encoder").textContent = exp.encoder || "—";
+  let encoder = exp.encoder || "—";
+  if (exp.sameBytesAs && exp.sameBytesAs.length) {
+    encoder += " (same bytes as: " + exp.sameBytesAs.join("; ") + ")";
+  }
+  $("encoder").textContent = encoder;
+  const notes = $("notes");
+  notes.replaceChildren();
+  for (const note of exp.notes || []) notes.append(el("li", note));
+  for (const flag of exp.captureArtefacts || []) notes.append(el("li", "capture artefact: " + flag));
+  if (!notes.children.length) notes.append(el("li", "—", "note"));
+  $("searched").textContent =
+    exp.hypotheses !== undefined
+      ? exp.hypotheses + " hypotheses in " + exp.elapsedMs + " ms"
+      : "—";
   $("hint").textContent = exp.hint || "";
   $("fingerprint").textContent = exp.keyFingerprint || "";
   $("detected-kind").textContent = KIND_NAMES[view.kind] || view.kind;
