@@ -29,6 +29,7 @@ from bisnap.explain import (
     explain_service,
     explain_service_asymmetric,
 )
+from bisnap.headers import redact_headers
 from bisnap.keys import describe_key, fingerprint, load_private_key, load_public_key
 from bisnap.secrets import Secret, mask
 from bisnap.signing import (
@@ -371,14 +372,21 @@ def _curl(inp: DebugInputs, exp: Explanation) -> dict[str, str]:
         )
     parts += ["-H", shlex.quote(f"X-TIMESTAMP: {inp.timestamp}")]
     parts += ["-H", '"X-SIGNATURE: ' + signature + '"']
+    masked: list[str] = []
     for name, value in request.headers if request else ():
-        if name.lower() not in _SKIPPED_HEADERS:
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        if name.lower() in _SKIPPED_HEADERS:
+            continue
+        shown = redact_headers([(name, value)])[name]
+        if shown != value:
+            masked.append(name)
+        parts += ["-H", shlex.quote(f"{name}: {shown}")]
     if inp.body is not None:
         text = inp.body.decode("utf-8", "backslashreplace")
         parts += ["--data-binary", shlex.quote(text)]
     if exp.kind == "service":
         note += f"; the token is read from ${_TOKEN_ENV}"
+    if masked:
+        note += f"; fill in the credential masked in {', '.join(masked)}"
     return {"command": " \\\n  ".join(_pairs(parts)), "note": note}
 
 

@@ -425,3 +425,36 @@ def test_debug_on_a_busy_port_is_a_clear_error(capsys: pytest.CaptureFixture[str
     assert f"cannot listen on 127.0.0.1:{port}" in err
     assert "hint: Pick another --port" in err
     assert main(["debug", "--port", "70000"]) == 2
+
+
+def test_corrected_curl_signed_with_a_pasted_private_key(
+    debug_server: DebugServer, signer_key: rsa.RSAPrivateKey
+) -> None:
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    private = signer_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    request = utc_signed_notification(signer_key).replace(
+        "Host: shop.example", "Host: shop.example\nAuthorization-Customer: Bearer " + TOKEN
+    )
+    payload = {"request": request, "publicKey": public_pem(signer_key)}
+    unsigned = post(debug_server, "debug", payload).json()["curl"]
+    assert '"X-SIGNATURE: $SIGNATURE"' in unsigned["command"]
+    assert "bisnap sign notification" in unsigned["note"]
+    view = post(debug_server, "debug", {**payload, "privateKey": private})
+    assert view.status_code == 200, view.text
+    no_secret(view.text)
+    command = view.json()["curl"]["command"]
+    assert "Authorization-Customer" in view.json()["curl"]["note"]
+    signature = command.split('"X-SIGNATURE: ', 1)[1].split('"', 1)[0]
+    digest = hashlib.sha256(MINIFIED).hexdigest()
+    signer_key.public_key().verify(
+        base64.b64decode(signature),
+        f"POST:{PATH}:{digest}:{TIMESTAMP}".encode(),
+        padding.PKCS1v15(),
+        hashes.SHA256(),
+    )
