@@ -38,7 +38,7 @@ def wait_for(driver: WebDriver, condition: Callable[[Any], Any]) -> Any:
     """selenium's bounded explicit wait (it polls the DOM, the test never sleeps)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, _WAIT).until(condition)
+    return WebDriverWait(driver, _WAIT, poll_frequency=0.02).until(condition)
 
 
 def by_id(driver: WebDriver, element_id: str) -> WebElement:
@@ -70,17 +70,21 @@ def set_dark(driver: WebDriver, dark: bool) -> None:
 
 
 def explain_in_page(driver: WebDriver, server: DebugServer, request: str, **fields: str) -> None:
-    """Paste the request, type the secrets, press Enter on Explain; wait for the verdict."""
+    """Paste the request, type the secrets (or choose a key file: `public-key-file` takes a
+    path), press Enter on Explain; wait for the verdict."""
     from selenium.webdriver.common.keys import Keys
 
     fresh_page(driver, server)
     paste(driver, "request", request)
     for element_id, value in fields.items():
-        field = by_id(driver, element_id)
-        if element_id in ("public-key",):
-            paste(driver, element_id, value)
-        else:
-            field.send_keys(value)
+        by_id(driver, element_id).send_keys(value)
+        if element_id.endswith("-file"):
+            target = element_id.removesuffix("-file")
+
+            def loaded(d: WebDriver, target: str = target) -> bool:
+                return bool(by_id(d, target).get_attribute("value"))
+
+            wait_for(driver, loaded)
     button = by_id(driver, "explain-button")
     button.send_keys(Keys.ENTER)
     wait_for(
@@ -166,12 +170,15 @@ def test_notification_at_360px_in_the_dark(
 ) -> None:
     set_dark(browser, True)
     browser.set_window_size(360, 900)
+    key_file = artefacts / "signer-public.pem"
+    key_file.write_text(public_pem(signer_key))
     try:
+        # the key is chosen as a file, as a user does with the file picker.
         explain_in_page(
             browser,
             debug_server,
             utc_signed_notification(signer_key),
-            **{"public-key": public_pem(signer_key)},
+            **{"public-key-file": str(key_file)},
         )
         assert flags(browser) == ["TimestampMismatch"]
         assert by_id(browser, "verdict").get_attribute("data-mismatch-at") == "stringToSign"
@@ -209,6 +216,12 @@ def test_sign_in_the_page(browser: WebDriver, debug_server: DebugServer) -> None
     ).digest()
     assert base64.b64encode(mac).decode() in by_id(browser, "plain-facts").text
     assert TOKEN not in browser.page_source and SECRET not in browser.page_source
+    by_id(browser, "clear-button").click()
+    values = browser.execute_script(
+        "return Array.from(document.querySelectorAll('input, textarea'), e => e.value).join()"
+    )
+    assert TOKEN not in values and SECRET not in values
+    assert by_id(browser, "plain-result").get_attribute("hidden") is not None
 
 
 def test_generate_a_key_pair_in_the_browser(browser: WebDriver, debug_server: DebugServer) -> None:

@@ -241,10 +241,13 @@ async function generateKeyPair() {
 }
 
 function clearSecrets() {
-  for (const id of ["client-secret", "access-token", "private-key", "inspect-token", "gen-private"]) {
-    $(id).value = "";
+  // The captured request holds the access token too: the whole form goes.
+  $("request-form").reset();
+  for (const id of ["inspect-token", "inspect-key", "gen-private"]) $(id).value = "";
+  for (const id of ["result", "plain-result", "generated", "token-result", "key-facts"]) {
+    $(id).hidden = true;
   }
-  setStatus("secrets cleared from the page", false);
+  setStatus("the form, the secrets and the results are cleared from the page", false);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
