@@ -47,6 +47,7 @@ from bisnap.timestamps import TimestampStyle, format_timestamp, parse_timestamp
 from .inputs import DebugInputs, check_payload, read_inputs
 
 __all__ = [
+    "API",
     "CONTEXT_BYTES",
     "debug_view",
     "escape_bytes",

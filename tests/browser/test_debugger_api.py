@@ -458,3 +458,31 @@ def test_corrected_curl_signed_with_a_pasted_private_key(
         padding.PKCS1v15(),
         hashes.SHA256(),
     )
+
+
+def test_fields_one_by_one_and_a_valid_signature(debug_server: DebugServer) -> None:
+    digest = hashlib.sha256(MINIFIED).hexdigest()
+    import hmac as std_hmac
+
+    mac = std_hmac.new(
+        SECRET.encode(), f"GET:{PATH}?a=1:{TOKEN}:{digest}:{TIMESTAMP}".encode(), "sha512"
+    ).digest()
+    payload = {
+        "kind": "service",
+        "method": "GET",
+        "path": PATH + "?a=1",
+        "body": BODY.decode(),
+        "timestamp": TIMESTAMP,
+        "signature": mac.hex(),
+        "accessToken": "Bearer " + TOKEN,
+        "clientSecret": SECRET,
+    }
+    view = post(debug_server, "debug", payload)
+    assert view.status_code == 200, view.text
+    no_secret(view.text)
+    data = view.json()
+    assert data["explanation"]["valid"] is True
+    assert data["explanation"]["mistakes"] == ["HexInsteadOfBase64"]
+    assert [row["offset"] for row in data["stages"][:3]] == [None, None, None]
+    assert data["request"] is None
+    assert "https://PROVIDER_HOST" + PATH + "?a=1" in data["curl"]["command"]
