@@ -196,6 +196,10 @@ def test_notification_at_360px_in_the_dark(
         )
         assert background == "rgb(21, 23, 26)"  # the dark theme's --bg
         browser.save_screenshot(str(artefacts / "explain-notification-dark-360.png"))
+        browser.execute_script(
+            "document.querySelector('#stages tr[data-stage=stringToSign]').scrollIntoView()"
+        )
+        browser.save_screenshot(str(artefacts / "explain-notification-dark-360-stages.png"))
     finally:
         set_dark(browser, False)
         browser.set_window_size(1280, 1000)

@@ -76,11 +76,11 @@ function contextNode(context) {
   return node;
 }
 
-function stageCell(label, value, context, offset) {
+function stageCell(label, value, context, offset, missing) {
   const cell = el("td");
   cell.dataset.label = label;
   if (value === null || value === undefined) {
-    cell.append(el("span", "— not known", "note"));
+    cell.append(el("span", missing || "— not known", "note"));
     return cell;
   }
   cell.append(el("code", value, "value"));
@@ -137,8 +137,13 @@ function showDebug(view) {
     if (row.stage === exp.mismatchAt) tr.classList.add("first");
     tr.append(el("th", row.stage));
     tr.firstChild.scope = "row";
-    tr.append(stageCell("Provider", row.provider, row.providerContext, row.offset));
-    const sender = stageCell("Sender", row.sender, row.senderContext, row.offset);
+    const providerMissing =
+      row.stage === "signature"
+        ? "— SHA256withRSA: the verifier checks the presented signature with the public key"
+        : undefined;
+    const senderMissing = exp.valid ? undefined : "— no known mistake reproduces it";
+    tr.append(stageCell("Provider", row.provider, row.providerContext, row.offset, providerMissing));
+    const sender = stageCell("Sender", row.sender, row.senderContext, row.offset, senderMissing);
     if (!differs && row.provider !== null && row.sender !== null) {
       sender.append(el("span", "= same bytes", "same"));
     }
