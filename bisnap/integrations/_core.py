@@ -28,13 +28,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from contextlib import (
-    AbstractAsyncContextManager,
-    AbstractContextManager,
-    asynccontextmanager,
-    nullcontext,
-)
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -296,7 +290,7 @@ class NotificationReceiver(_ReceiverCore):
             return self._done(legacy, result)
 
         try:
-            receiving = _receive(self._verifier, method, path, pairs, body)
+            receiving = self._verifier.receive(method=method, path=path, headers=pairs, body=body)
             notification = receiving.__enter__()
         except Exception as err:
             return self._refused(err, path, body)
@@ -366,7 +360,7 @@ class AsyncNotificationReceiver(_ReceiverCore):
             return self._done(legacy, result)
 
         try:
-            receiving = _areceive(self._verifier, method, path, pairs, body)
+            receiving = self._verifier.receive(method=method, path=path, headers=pairs, body=body)
             notification = await receiving.__aenter__()
         except Exception as err:
             return self._refused(err, path, body)
@@ -386,41 +380,6 @@ class AsyncNotificationReceiver(_ReceiverCore):
 
     def __repr__(self) -> str:
         return f"AsyncNotificationReceiver({self._repr_fields()}, verifier={self._verifier!r})"
-
-
-def _receive(
-    verifier: NotificationVerifier, method: str, path: str, headers: HeaderPairs, body: bytes
-) -> AbstractContextManager[Notification]:
-    receive = getattr(verifier, "receive", None)
-    if receive is not None:
-        opened: AbstractContextManager[Notification] = receive(
-            method=method, path=path, headers=headers, body=body
-        )
-        return opened
-    return nullcontext(verifier.verify(method=method, path=path, headers=headers, body=body))
-
-
-@asynccontextmanager
-async def _verified(
-    verifier: AsyncNotificationVerifier, method: str, path: str, headers: HeaderPairs, body: bytes
-) -> AsyncIterator[Notification]:
-    yield await verifier.verify(method=method, path=path, headers=headers, body=body)
-
-
-def _areceive(
-    verifier: AsyncNotificationVerifier,
-    method: str,
-    path: str,
-    headers: HeaderPairs,
-    body: bytes,
-) -> AbstractAsyncContextManager[Notification]:
-    receive = getattr(verifier, "receive", None)
-    if receive is not None:
-        opened: AbstractAsyncContextManager[Notification] = receive(
-            method=method, path=path, headers=headers, body=body
-        )
-        return opened
-    return _verified(verifier, method, path, headers, body)
 
 
 async def _call(handler: AsyncHandler, received: Received) -> object:

@@ -23,7 +23,6 @@ from bisnap import (
     KeyPair,
     Notification,
     NotificationVerifier,
-    generate_key_pair,
 )
 from bisnap.integrations import (
     AsyncNotificationReceiver,
@@ -78,7 +77,7 @@ def _receiver_args() -> dict[str, Any]:
     return {"server_key": SERVER_KEY, "iris_merchant_key": IRIS_KEY}
 
 
-def _fastapi(midtrans: KeyPair, clock: FixedClock, recorder: Recorder) -> Any:
+def _fastapi(midtrans: KeyPair, clock: FixedClock, slot: list[Recorder]) -> Any:
     from fastapi import FastAPI
 
     from bisnap.integrations.fastapi import notification_endpoint
@@ -93,12 +92,12 @@ def _fastapi(midtrans: KeyPair, clock: FixedClock, recorder: Recorder) -> Any:
     @app.post(PREFIX + "/{rest:path}")
     @notification_endpoint(receiver)
     async def on_notification(notification: Received) -> None:
-        await recorder.ahandle(notification)
+        await slot[0].ahandle(notification)
 
     return app
 
 
-def _starlette(midtrans: KeyPair, clock: FixedClock, recorder: Recorder) -> Any:
+def _starlette(midtrans: KeyPair, clock: FixedClock, slot: list[Recorder]) -> Any:
     from starlette.applications import Starlette
     from starlette.routing import Route
 
@@ -108,7 +107,11 @@ def _starlette(midtrans: KeyPair, clock: FixedClock, recorder: Recorder) -> Any:
         public_key=midtrans.public_pem(), clock=clock, path_prefix=PREFIX
     )
     receiver = AsyncNotificationReceiver(verifier, **_receiver_args())
-    endpoint = notification_endpoint(receiver)(recorder.handle)  # a sync handler works too
+
+    def handle(notification: Received) -> None:  # a sync handler works too
+        slot[0].handle(notification)
+
+    endpoint = notification_endpoint(receiver)(handle)
     return Starlette(
         routes=[
             Route(PREFIX, endpoint, methods=["POST"]),
@@ -117,7 +120,7 @@ def _starlette(midtrans: KeyPair, clock: FixedClock, recorder: Recorder) -> Any:
     )
 
 
-def _flask(midtrans: KeyPair, clock: FixedClock, recorder: Recorder) -> Any:
+def _flask(midtrans: KeyPair, clock: FixedClock, slot: list[Recorder]) -> Any:
     from flask import Flask
 
     from bisnap.integrations.flask import notification_view
@@ -132,7 +135,7 @@ def _flask(midtrans: KeyPair, clock: FixedClock, recorder: Recorder) -> Any:
     @app.post(PREFIX + "/<path:rest>")
     @notification_view(receiver)
     def on_notification(notification: Received) -> None:
-        recorder.handle(notification)
+        slot[0].handle(notification)
 
     return app
 
@@ -162,7 +165,7 @@ def _django(
     variant: str,
     midtrans: KeyPair,
     clock: FixedClock,
-    recorder: Recorder,
+    slot: list[Recorder],
     stack: list[Callable[[], None]],
 ) -> Post:
     configure_django()
@@ -171,7 +174,9 @@ def _django(
 
     from tests.integration.frameworks import django_urls
 
-    django_urls.RECORDING[0] = recorder
+    previous = django_urls.RECORDING
+    django_urls.RECORDING = slot
+    stack.append(lambda: setattr(django_urls, "RECORDING", previous))
     asynchronous = variant in ("django-async-client", "django-asgi-server")
     urlconf = "tests.integration.frameworks." + (
         "django_async_urls" if asynchronous else "django_urls"
@@ -203,19 +208,22 @@ def _django(
     return post
 
 
-@pytest.fixture(params=APPS)
+@pytest.fixture(scope="module", params=APPS)
 def post(
-    request: pytest.FixtureRequest, midtrans: KeyPair, clock: FixedClock, recorder: Recorder
+    request: pytest.FixtureRequest,
+    midtrans: KeyPair,
+    clock: FixedClock,
+    handler_slot: list[Recorder],
 ) -> Iterator[Post]:
-    """POST to the app under test (its handler is `recorder`)."""
+    """POST to the app under test (served once per module; its handler is `recorder`)."""
     stack: list[Callable[[], None]] = []
     try:
         variant: str = request.param
         if variant.startswith("django"):
-            yield _django(variant, midtrans, clock, recorder, stack)
+            yield _django(variant, midtrans, clock, handler_slot, stack)
         else:
             build = {"fastapi": _fastapi, "starlette": _starlette, "flask": _flask}[variant]
-            server = AppServer(build(midtrans, clock, recorder)).start()
+            server = AppServer(build(midtrans, clock, handler_slot)).start()
             stack.append(server.stop)
             yield _over_http(server.url, stack)
     finally:
@@ -236,14 +244,14 @@ VA_SUCCESS = {
 
 
 def test_a_genuine_va_notification_is_handled_and_answered(
-    post: Post, deliveries: Deliveries, recorder: Recorder
+    post: Post, deliveries: Deliveries, recorder: Recorder, clock: FixedClock
 ) -> None:
     headers = deliveries.snap(VA_PATH, VA_BODY, "20260305000000000001")
     answer = post(PREFIX + VA_PATH, VA_BODY, headers)
     assert answer.status == 200, answer.body
     assert answer.json() == VA_SUCCESS
     assert answer.headers["content-type"] == "application/json"
-    assert answer.headers["x-timestamp"] == "2026-03-05T10:15:00+07:00"
+    assert answer.headers["x-timestamp"] == clock.now().strftime("%Y-%m-%dT%H:%M:%S+07:00")
     (notification,) = recorder.processed
     assert isinstance(notification, Notification)
     assert notification.virtual_account_no == "   700120000000042"
@@ -268,9 +276,8 @@ def test_a_genuine_debit_notification_gets_its_service_reply(
 
 
 def test_a_forged_notification_is_refused_401(
-    post: Post, deliveries: Deliveries, recorder: Recorder
+    post: Post, deliveries: Deliveries, recorder: Recorder, forger: KeyPair
 ) -> None:
-    forger = generate_key_pair()
     headers = deliveries.snap(VA_PATH, VA_BODY, "20260305000000000003", key=forger)
     answer = post(PREFIX + VA_PATH, VA_BODY, headers)
     assert answer.status == 401
@@ -334,8 +341,11 @@ def test_a_failing_handler_answers_5xx_and_the_retry_is_processed(
     assert recorder.processed == []
     # Midtrans retries 2 minutes later: same X-EXTERNAL-ID, signed again.
     clock.advance(timedelta(minutes=2))
-    retry = deliveries.snap(DEBIT_PATH, DEBIT_BODY, "20260305000000000007")
-    answer = post(PREFIX + DEBIT_PATH, DEBIT_BODY, retry)
+    try:
+        retry = deliveries.snap(DEBIT_PATH, DEBIT_BODY, "20260305000000000007")
+        answer = post(PREFIX + DEBIT_PATH, DEBIT_BODY, retry)
+    finally:
+        clock.advance(timedelta(minutes=-2))
     assert answer.status == 200, answer.body
     assert answer.json()["responseCode"] == "2005600"
     assert len(recorder.processed) == 1
