@@ -302,6 +302,9 @@ class NotificationReceiver(_ReceiverCore):
             except Exception as release:
                 logger.error("bisnap: releasing the replay claim failed", exc_info=release)
             return self._failed(err, notification, path)
+        except BaseException as err:  # KeyboardInterrupt, SystemExit: release, then go on
+            receiving.__exit__(type(err), err, err.__traceback__)
+            raise
         try:
             receiving.__exit__(None, None, None)
         except Exception as err:
@@ -372,6 +375,9 @@ class AsyncNotificationReceiver(_ReceiverCore):
             except Exception as release:
                 logger.error("bisnap: releasing the replay claim failed", exc_info=release)
             return self._failed(err, notification, path)
+        except BaseException as err:  # cancelled (client gone): release, then go on
+            await receiving.__aexit__(type(err), err, err.__traceback__)
+            raise
         try:
             await receiving.__aexit__(None, None, None)
         except Exception as err:

@@ -254,3 +254,18 @@ def test_importing_bisnap_imports_no_framework() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_a_cancelled_async_handler_releases_the_claim(midtrans: KeyPair, clock: FixedClock) -> None:
+    receiving = Receiving("async", midtrans, clock)
+    headers = signed(midtrans, clock, "5")
+
+    async def cancelled(notification: Received) -> None:
+        raise asyncio.CancelledError  # the client went away mid-processing
+
+    with pytest.raises(asyncio.CancelledError):
+        receiving.handle(headers, BODY, cancelled)
+    seen: list[Received] = []
+    retry = receiving.handle(headers, BODY, seen.append)
+    assert code(retry) == (200, "2005600")  # not 409 "in progress": the claim was released
+    assert len(seen) == 1
