@@ -10,7 +10,7 @@ import queue
 import time
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import pytest
 import redis
@@ -229,12 +229,12 @@ def test_receive_on_redis_commits_releases_and_leases(
 
     with pytest.raises(HandlerFailedError):
         with verifier.receive(method="POST", path=PATH, headers=headers, body=BODY):
-            names = sorted(raw.keys("*"))
+            names = sorted(cast(list[bytes], raw.keys("*")))
             assert len(names) == 2  # the signed request's key and the external id's
             slots = {key_slot(n) for n in names}
             assert len(slots) == 1  # one hash slot: one script on a cluster
             for name in names:
-                assert raw.get(name).startswith(b"p:")
+                assert cast(bytes, raw.get(name)).startswith(b"p:")
                 assert 0 < raw.pttl(name) <= 45_000  # a dead worker's claim lapses
             raise HandlerFailedError
     assert raw.keys("*") == []  # released: the provider's retry is processed
