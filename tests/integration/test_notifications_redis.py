@@ -289,3 +289,26 @@ def test_store_calls_fail_within_the_timeout_not_a_multiple(
     # A generous bound only (the machine is shared): a retry would take 2x the timeout.
     assert elapsed < timeout * 1.9, elapsed
     store.close()
+
+
+@pytest.mark.anyio
+async def test_async_store_calls_fail_within_the_timeout(
+    redis_server: RedisServer, redis_url: str
+) -> None:
+    timeout = 0.4
+    store = AsyncRedisOnceStore.from_url(redis_url, timeout=timeout)
+    kwargs = store.client.connection_pool.connection_kwargs
+    assert (kwargs["socket_timeout"], kwargs["socket_connect_timeout"]) == (timeout, timeout)
+    assert store.client.get_retry().get_retries() == 0
+    expires = T0 + timedelta(hours=1)
+    assert await store.claim("warm", expires_at=expires)
+    redis_server.pause()
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailableError):
+            await store.begin(["a", "b"], holder="h", lease=timedelta(seconds=5))
+        elapsed = time.monotonic() - started
+    finally:
+        redis_server.resume()
+    assert elapsed < timeout * 1.9, elapsed  # a generous bound: a retry would double it
+    await store.aclose()
