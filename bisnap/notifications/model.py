@@ -62,7 +62,7 @@ class Amount:
     currency: str | None
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Notification:
     """A verified notification: who sent it, when, about what, and the body as parsed.
 
@@ -82,6 +82,32 @@ class Notification:
     trace: SignatureTrace
     raw_body: bytes = field(repr=False)
     body: Mapping[str, Any] = field(repr=False)
+
+    def __init__(
+        self,
+        path: str,
+        service: NotificationEndpoint | None,
+        partner_id: str,
+        external_id: str,
+        timestamp: datetime,
+        timestamp_text: str,
+        trace: SignatureTrace,
+        raw_body: bytes,
+        body: Mapping[str, Any],
+    ) -> None:
+        # Frozen: no setter afterwards. Filled in one step (one per verified notification,
+        # on the hot path): the generated frozen __init__ costs a setattr call per field.
+        self.__dict__.update(
+            path=path,
+            service=service,
+            partner_id=partner_id,
+            external_id=external_id,
+            timestamp=timestamp,
+            timestamp_text=timestamp_text,
+            trace=trace,
+            raw_body=raw_body,
+            body=body,
+        )
 
     @property
     def service_code(self) -> str | None:
@@ -240,12 +266,9 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     Raises:
         BodyNotJSONError: not UTF-8, not JSON, or not an object (`.offset` says where).
     """
-    if raw.isascii():
-        try:
-            parsed = _FAST.decode(raw)
-        except (msgspec.DecodeError, RecursionError):
-            parsed = _parse_slow(raw)
-    else:
+    try:
+        parsed = _FAST.decode(raw)  # checks UTF-8 inside strings too
+    except (msgspec.DecodeError, RecursionError):
         parsed = _parse_slow(raw)
     if type(parsed) is not dict:
         raise BodyNotJSONError(

@@ -108,6 +108,7 @@ DEFAULT_WINDOW: Final = timedelta(minutes=5)
 DEFAULT_LEASE: Final = timedelta(seconds=60)
 
 _ONE_SECOND: Final = timedelta(seconds=1)
+_ONE_DAY: Final = timedelta(days=1)
 _LAST_INSTANT: Final = datetime.max.replace(tzinfo=UTC)
 _MISSING = "missing header"
 _MALFORMED = "malformed header"
@@ -138,7 +139,8 @@ _CONFLICT: Final = "\x00conflict"
 
 
 def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    # Every header name lowered once, here; duplicates with different values are marked.
+    items = headers.items() if type(headers) is dict or isinstance(headers, Mapping) else headers
     out: dict[str, str] = {}
     try:
         for name, value in items:
@@ -278,6 +280,7 @@ class _VerifierCore:
         self._prefix = _check_prefix(path_prefix)
         self._namespace = namespace
         self._lease = _check_lease(lease)
+        self._last_day: tuple[datetime, datetime, str] = (_LAST_INSTANT, _LAST_INSTANT, "")
 
     @property
     def clock(self) -> Clock:
@@ -322,6 +325,15 @@ class _VerifierCore:
                 "Midtrans, or correct path_prefix.",
             )
         return rest
+
+    def _day_of(self, timestamp: datetime) -> tuple[str, datetime]:
+        # Notifications arrive on the same day one after another: keep the last day.
+        start, end, day = self._last_day
+        if start <= timestamp < end:
+            return day, end
+        day, end = jakarta_day_and_end(timestamp)
+        self._last_day = (end - _ONE_DAY, end, day)
+        return day, end
 
     def replay_key(self, partner_id: str, external_id: str, day: str) -> str:
         """The once-store key of a notification: partner id + external id + Jakarta day.
@@ -375,7 +387,7 @@ class _VerifierCore:
         # midtrans-core.md §5 "Replay / timestamp"). The keys live to the end of the
         # timestamp's Jakarta day, and at least until the window would reject the request,
         # so a copy replayed just after midnight is still caught.
-        day, end_of_day = jakarta_day_and_end(timestamp)
+        day, end_of_day = self._day_of(timestamp)
         if window is not None:
             expires_at = max(end_of_day, _later(timestamp, window + _ONE_SECOND))
         else:

@@ -136,6 +136,7 @@ def _sync_client(url: str, timeout: float, cluster: bool = False) -> Any:
 def _async_client(url: str, timeout: float, cluster: bool = False) -> Any:
     options = _client_options(timeout)
     if cluster:
+        options.pop("retry_on_timeout")  # not an option of the async cluster client
         return AsyncRedisCluster.from_url(url, retry=AsyncRetry(NoBackoff(), 0), **options)
     return aioredis.Redis.from_url(url, retry=AsyncRetry(NoBackoff(), 0), **options)
 
