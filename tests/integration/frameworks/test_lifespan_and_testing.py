@@ -74,6 +74,27 @@ def test_the_lifespan_opens_the_client_routes_use_it_and_it_is_closed(
     assert paid["paid"]["paymentFlagStatus"] == "00"
 
 
+def test_starlette_takes_a_client_instance_and_routes_get_it_from_the_request(
+    snap_emulator: SnapEmulator,
+) -> None:
+    snap = snap_emulator.async_client()
+
+    async def create(request: Request) -> JSONResponse:
+        client = get_snap_client(request)
+        answer = await client.create_va(va("0000000003", snap_emulator.credentials))
+        return JSONResponse({"same": client is snap, "code": answer.code.code})
+
+    app = Starlette(
+        routes=[Route("/va", create, methods=["POST"])], lifespan=snap_client_lifespan(snap)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StarletteDeprecationWarning)
+        client = TestClient(app)
+    with client:
+        assert client.post("/va").json() == {"same": True, "code": "2002700"}
+    assert snap._http.is_closed
+
+
 def test_get_snap_client_without_the_lifespan_is_a_configuration_error() -> None:
     async def route(request: Request) -> JSONResponse:
         try:
