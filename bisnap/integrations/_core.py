@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from bisnap.clock import Clock
-from bisnap.errors import BisnapError
+from bisnap.errors import BisnapError, ConfigurationError
 from bisnap.headers import CONTENT_TYPE, X_SIGNATURE, X_TIMESTAMP
 from bisnap.legacy import IRIS_SIGNATURE, verify_core_notification, verify_payout_notification
 from bisnap.notifications import AsyncNotificationVerifier, Notification, NotificationVerifier
@@ -153,8 +153,27 @@ def _has(pairs: HeaderPairs, name: str) -> bool:
     return any(key.lower() == wanted for key, _ in pairs)
 
 
-def _key(value: str | Secret | None) -> Secret | None:
-    return None if value is None else Secret(value)
+def _key(value: object, name: str) -> Secret | None:
+    if value is None:
+        return None
+    if isinstance(value, Secret | str) and (value.reveal() if isinstance(value, Secret) else value):
+        return Secret(value)
+    raise ConfigurationError(
+        f"{name} must be a non-empty str or Secret (or None to turn it off)",
+        hint=f"Pass the {name.replace('_', ' ')} from the Midtrans Dashboard, e.g. "
+        f"Secret(os.environ[...]).",
+    )
+
+
+def _check_verifier(verifier: object, wanted: type, receiver: str) -> None:
+    if not isinstance(verifier, wanted):
+        other = {"NotificationReceiver": "AsyncNotificationReceiver"}.get(
+            receiver, "NotificationReceiver"
+        )
+        raise ConfigurationError(
+            f"{receiver} was given a {type(verifier).__name__}; it needs {wanted.__name__}",
+            hint=f"Use {other} for the other kind of verifier.",
+        )
 
 
 class _ReceiverCore:
@@ -168,10 +187,15 @@ class _ReceiverCore:
         server_key: str | Secret | None,
         iris_merchant_key: str | Secret | None,
     ) -> None:
+        if on_duplicate not in ("conflict", "success"):
+            raise ConfigurationError(
+                f"on_duplicate must be 'conflict' or 'success', not {on_duplicate!r}",
+                hint="Keep the default 'conflict'.",
+            )
         self._clock = clock
         self._on_duplicate: OnDuplicate = on_duplicate
-        self._server_key = _key(server_key)
-        self._iris_key = _key(iris_merchant_key)
+        self._server_key = _key(server_key, "server_key")
+        self._iris_key = _key(iris_merchant_key, "iris_merchant_key")
 
     @property
     def clock(self) -> Clock:
@@ -242,6 +266,9 @@ class NotificationReceiver(_ReceiverCore):
     `server_key` (legacy Core API `signature_key`) and `iris_merchant_key` (Payouts
     `Iris-Signature`) turn on the legacy notifications on the same endpoint.
 
+    Raises:
+        ConfigurationError: an async verifier, an empty key, an unknown `on_duplicate`.
+
     ```python
     receiver = NotificationReceiver(verifier, server_key=Secret(os.environ["SERVER_KEY"]))
     reply = receiver.handle(method="POST", path=path, headers=headers, body=raw, handler=fn)
@@ -256,6 +283,7 @@ class NotificationReceiver(_ReceiverCore):
         server_key: str | Secret | None = None,
         iris_merchant_key: str | Secret | None = None,
     ) -> None:
+        _check_verifier(verifier, NotificationVerifier, type(self).__name__)
         super().__init__(
             clock=verifier.clock,
             on_duplicate=on_duplicate,
@@ -319,6 +347,9 @@ class AsyncNotificationReceiver(_ReceiverCore):
     """`NotificationReceiver` for async frameworks (Starlette, FastAPI, async Django views).
 
     The handler may be `async def` (awaited) or a plain function.
+
+    Raises:
+        ConfigurationError: a sync verifier, an empty key, an unknown `on_duplicate`.
     """
 
     def __init__(
@@ -329,6 +360,7 @@ class AsyncNotificationReceiver(_ReceiverCore):
         server_key: str | Secret | None = None,
         iris_merchant_key: str | Secret | None = None,
     ) -> None:
+        _check_verifier(verifier, AsyncNotificationVerifier, type(self).__name__)
         super().__init__(
             clock=verifier.clock,
             on_duplicate=on_duplicate,

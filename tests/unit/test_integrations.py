@@ -21,6 +21,7 @@ import pytest
 from bisnap import (
     JAKARTA,
     AsyncNotificationVerifier,
+    ConfigurationError,
     FixedClock,
     KeyPair,
     MemoryOnceStore,
@@ -269,3 +270,29 @@ def test_a_cancelled_async_handler_releases_the_claim(midtrans: KeyPair, clock: 
     retry = receiving.handle(headers, BODY, seen.append)
     assert code(retry) == (200, "2005600")  # not 409 "in progress": the claim was released
     assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda v, av: NotificationReceiver(av), "it needs NotificationVerifier"),
+        (lambda v, av: AsyncNotificationReceiver(v), "it needs AsyncNotificationVerifier"),
+        (lambda v, av: NotificationReceiver(v, server_key=""), "server_key must be"),
+        (
+            lambda v, av: NotificationReceiver(v, iris_merchant_key=42),  # type: ignore[arg-type]
+            "iris_merchant_key must",
+        ),
+        (
+            lambda v, av: NotificationReceiver(v, on_duplicate="ignore"),  # type: ignore[arg-type]
+            "on_duplicate must",
+        ),
+    ],
+)
+def test_a_misconfigured_receiver_is_refused_when_built(
+    midtrans: KeyPair, clock: FixedClock, make: Any, message: str
+) -> None:
+    sync = NotificationVerifier(public_key=midtrans.public_key, clock=clock)
+    asynchronous = AsyncNotificationVerifier(public_key=midtrans.public_key, clock=clock)
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        make(sync, asynchronous)
+    assert caught.value.hint
