@@ -244,6 +244,12 @@ class SnapEmulator:
             raise ConfigurationError("the emulator is not running", hint="Call start() first.")
         return self._server.url
 
+    @property
+    def app(self) -> Any:
+        """The emulator's ASGI app, to call it in-process without a socket:
+        `httpx.AsyncClient(transport=httpx.ASGITransport(app=snap_emulator.app))`."""
+        return self.emulator.app
+
     # -- keys ---------------------------------------------------------------------------------
 
     @property

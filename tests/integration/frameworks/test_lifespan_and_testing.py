@@ -8,6 +8,7 @@ and report refusals as clear errors.
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from typing import Any
 
@@ -93,6 +94,21 @@ def test_starlette_takes_a_client_instance_and_routes_get_it_from_the_request(
     with client:
         assert client.post("/va").json() == {"same": True, "code": "2002700"}
     assert snap._http.is_closed
+
+
+def test_the_emulator_app_can_be_called_in_process(snap_emulator: SnapEmulator) -> None:
+    async def create() -> str:
+        transport = httpx.ASGITransport(app=snap_emulator.app)
+        http = httpx.AsyncClient(transport=transport, base_url="http://emulator")
+        async with http, snap_emulator.async_client(http_client=http) as snap:
+            answer = await snap.create_va(va("0000000004", snap_emulator.credentials))
+            return answer.code.code
+
+    assert asyncio.run(create()) == "2002700"
+    # The same emulator: its loopback side sees the VA created in-process.
+    assert snap_emulator.pay(virtual_account_no="   700120000000004")["paid"]["trxId"] == (
+        "order-0000000004"
+    )
 
 
 def test_get_snap_client_without_the_lifespan_is_a_configuration_error() -> None:
