@@ -6,10 +6,18 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
-__all__ = ["JAKARTA", "Clock", "FixedClock", "SystemClock", "jakarta_day"]
+__all__ = [
+    "JAKARTA",
+    "Clock",
+    "FixedClock",
+    "SystemClock",
+    "end_of_jakarta_day",
+    "jakarta_day",
+    "jakarta_day_and_end",
+]
 
 # SNAP: X-TIMESTAMP is the client's local time; Indonesian providers use WIB, UTC+07:00
 # (shared/spec/snap-standard.md §1.3, midtrans-core.md §2.2).
@@ -68,6 +76,37 @@ class FixedClock:
 
 def jakarta_day(at: datetime) -> str:
     """The calendar day (YYYY-MM-DD) of `at` in Jakarta time: SNAP's "same day"."""
+    return jakarta_day_and_end(at)[0]
+
+
+def end_of_jakarta_day(at: datetime) -> datetime:
+    """Midnight after `at`, Jakarta time: when a per-day key may be forgotten."""
+    return jakarta_day_and_end(at)[1]
+
+
+_LAST_INSTANT = datetime.max.replace(tzinfo=JAKARTA)
+
+
+def jakarta_day_and_end(at: datetime) -> tuple[str, datetime]:
+    """The Jakarta day of `at` (YYYY-MM-DD) and the midnight that ends it, in one step.
+
+    The one home of "unique per day" (replay keys, X-EXTERNAL-ID registries). Near the
+    ends of the datetime range (year 1, year 9999) the day is clamped to the range and the
+    end to `datetime.max`: never an OverflowError.
+    """
     # SNAP: X-EXTERNAL-ID is unique "in the same day" (snap-standard.md §1.3); bisnap
     # takes the day in WIB, the providers' local time.
-    return at.astimezone(JAKARTA).date().isoformat()
+    try:
+        local = at.astimezone(JAKARTA)
+    except OverflowError:
+        local = (
+            datetime.max.replace(tzinfo=JAKARTA)
+            if at.year >= 9999
+            else datetime.min.replace(tzinfo=JAKARTA)
+        )
+    day = local.date()
+    try:
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=JAKARTA)
+    except OverflowError:
+        end = _LAST_INSTANT
+    return day.isoformat(), end

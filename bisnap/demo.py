@@ -266,25 +266,24 @@ class _EmulatorDemo:
             raw = await request.body()
             path = request.url.path
             try:
-                notification = verifier.verify(
+                with verifier.receive(
                     method=request.method, path=path, headers=request.headers, body=raw
-                )
+                ) as notification:
+                    reply = success_reply(notification, clock=clock)
+                    self.received.append(
+                        {
+                            "path": path,
+                            "signedPath": notification.trace.path,
+                            "externalId": notification.external_id,
+                            "virtualAccountNo": notification.virtual_account_no,
+                            "paymentFlagStatus": notification.payment_flag_status,
+                            "paidAmount": notification.body.get("paidAmount"),
+                            "reply": reply.response_code,
+                        }
+                    )
             except BisnapError as err:
-                reply = reply_for_error(err, path=path, clock=clock)
+                reply = reply_for_error(err, path=path, clock=clock, body=raw)
                 self.received.append({"path": path, "error": f"{type(err).__name__}: {err}"})
-            else:
-                reply = success_reply(notification, clock=clock)
-                self.received.append(
-                    {
-                        "path": path,
-                        "signedPath": notification.trace.path,
-                        "externalId": notification.external_id,
-                        "virtualAccountNo": notification.virtual_account_no,
-                        "paymentFlagStatus": notification.payment_flag_status,
-                        "paidAmount": notification.body.get("paidAmount"),
-                        "reply": reply.response_code,
-                    }
-                )
             self.arrived.set()
             return Response(reply.body, reply.status_code, dict(reply.headers))
 

@@ -189,14 +189,21 @@ class SignatureFormatError(InputError):
 
 
 class HeaderError(InputError):
-    """A required header is missing or malformed."""
+    """A required header is missing or malformed.
 
-    def __init__(self, message: str, *, header: str, hint: str | None = None) -> None:
+    `.header` names it; `.missing` is True when it is absent (or blank), False when its
+    value is malformed.
+    """
+
+    def __init__(
+        self, message: str, *, header: str, hint: str | None = None, missing: bool = False
+    ) -> None:
         self.header = header
+        self.missing = missing
         super().__init__(message, hint=hint)
 
     def _state(self) -> dict[str, Any]:
-        return {"header": self.header}
+        return {"header": self.header, "missing": self.missing}
 
 
 class ConfigurationError(InputError):
@@ -264,12 +271,27 @@ class TimestampOutOfWindowError(VerificationError):
 
 
 class ReplayError(VerificationError):
-    """The same request (partner id + external id, same day) was already accepted."""
+    """The same request (the same signed request, or partner id + external id on the same
+    day) was already accepted.
+
+    `.already_processed` is True when a handler finished processing it (answer with
+    success: nothing is processed twice); False when it was accepted but is still being
+    processed, or its outcome is unknown (answer 409: the provider retries later).
+    """
 
     default_hint = (
         "X-EXTERNAL-ID must be unique per partner per day; a retry of a processed "
         "notification can be answered with success without processing it again."
     )
+
+    def __init__(
+        self, message: str, *, already_processed: bool = False, hint: str | None = None
+    ) -> None:
+        self.already_processed = already_processed
+        super().__init__(message, hint=hint)
+
+    def _state(self) -> dict[str, Any]:
+        return {"already_processed": self.already_processed}
 
 
 # --- tokens and stores --------------------------------------------------------------------

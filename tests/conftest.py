@@ -4,7 +4,9 @@
 temp dir), waits until it answers PING (bounded poll), and stops it at the end. Outage
 tests call `.kill()` / `.restart()`, or `.pause()` / `.resume()` (SIGSTOP: a hung server).
 `redis_url` flushes DB 0 (resuming or restarting the server if a previous test paused or
-killed it) and returns `redis://127.0.0.1:PORT/0`.
+killed it) and returns `redis://127.0.0.1:PORT/0`. `redis_cluster` is a real three-master
+Redis Cluster (`redis-server --cluster-enabled yes` ×3 joined by `redis-cli --cluster
+create`); `redis_cluster_url` flushes it and names its first node.
 
 If `redis-server` is not on PATH the fixture FAILS (never skips): install it with
 `apt-get install -y redis-server`.
@@ -43,6 +45,24 @@ def _free_port() -> int:
         return port
 
 
+def _free_cluster_port() -> int:
+    """A free loopback port P <= 55535 whose bus port P + 10000 is free too (cluster nodes)."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        candidate = 20000 + port % 30000
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as a:
+                a.bind(("127.0.0.1", candidate))
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as b:
+                    b.bind(("127.0.0.1", candidate + 10000))
+        except OSError:
+            continue
+        return candidate
+    raise RuntimeError("no free loopback port pair for a Redis Cluster node")
+
+
 def _ping(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.2) as sock:
@@ -68,6 +88,7 @@ class RedisServer:
         self.directory = directory
         self.port = port if port is not None else _free_port()
         self._proc: subprocess.Popen[bytes] | None = None
+        self._extra: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -85,6 +106,11 @@ class RedisServer:
         Raises:
             RuntimeError: the server exited or did not answer within the timeout.
         """
+        self.start_with(*self._extra)
+
+    def start_with(self, *extra: str) -> None:
+        """`start()` with extra `redis-server` options (kept for restarts)."""
+        self._extra = extra
         if self.alive:
             return
         log = (self.directory / "redis.log").open("ab")
@@ -107,6 +133,7 @@ class RedisServer:
                 "no",
                 "--loglevel",
                 "warning",
+                *extra,
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -184,6 +211,110 @@ def redis_url(redis_server: RedisServer) -> str:
     """The session server's URL, with an empty database (restarted if a test killed it)."""
     redis_server.flush()
     return redis_server.url
+
+
+class RedisClusterServers:
+    """Three `redis-server --cluster-enabled yes` masters on loopback, joined into a cluster.
+
+    Started with `redis-cli --cluster create ... --cluster-replicas 0`; ready once every
+    node reports `cluster_state:ok` (bounded poll). `url` names the first node (redis-py
+    discovers the others).
+    """
+
+    def __init__(self, executable: str, cli: str, directory: Path) -> None:
+        self.nodes = [
+            RedisServer(executable, directory / f"node{i}", _free_cluster_port()) for i in range(3)
+        ]
+        self.cli = cli
+
+    @property
+    def url(self) -> str:
+        """`redis://127.0.0.1:PORT/0` of the first node."""
+        return self.nodes[0].url
+
+    def start(self) -> None:
+        """Start the three nodes, create the cluster, wait until it is ok (bounded).
+
+        Raises:
+            RuntimeError: a node did not start, or the cluster was not ok in time.
+        """
+        for node in self.nodes:
+            node.directory.mkdir(parents=True, exist_ok=True)
+            node.start_with(
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                str(node.directory / "nodes.conf"),
+                "--cluster-node-timeout",
+                "5000",
+            )
+        addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        created = subprocess.run(
+            [
+                self.cli,
+                "--cluster",
+                "create",
+                *addresses,
+                "--cluster-replicas",
+                "0",
+                "--cluster-yes",
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        if created.returncode != 0:
+            raise RuntimeError(f"redis-cli --cluster create failed: {created.stdout!r}")
+        deadline = time.monotonic() + _READY_TIMEOUT * 3
+        while time.monotonic() < deadline:
+            if all(self._state_ok(node.port) for node in self.nodes):
+                return
+            time.sleep(0.05)  # bounded readiness poll of child processes
+        raise RuntimeError("the Redis cluster did not reach cluster_state:ok in time")
+
+    @staticmethod
+    def _state_ok(port: int) -> bool:
+        try:
+            return b"cluster_state:ok" in _send(port, b"CLUSTER INFO\r\n")
+        except OSError:
+            return False
+
+    def flush(self) -> None:
+        """FLUSHALL on every master."""
+        for node in self.nodes:
+            reply = _send(node.port, b"FLUSHALL\r\n")
+            if not reply.startswith(b"+OK"):
+                raise RuntimeError(f"FLUSHALL failed on {node.port}: {reply!r}")
+
+    def kill(self) -> None:
+        """Stop every node."""
+        for node in self.nodes:
+            node.kill()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServers]:
+    """A real three-master Redis Cluster on loopback for the session (fails, never skips)."""
+    executable, cli = shutil.which("redis-server"), shutil.which("redis-cli")
+    if executable is None or cli is None:
+        pytest.fail(
+            "redis-server and redis-cli are not on PATH: install them "
+            "(`apt-get install -y redis-server`); the Redis tests never skip.",
+            pytrace=False,
+        )
+    cluster = RedisClusterServers(executable, cli, tmp_path_factory.mktemp("redis-cluster"))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.kill()
+
+
+@pytest.fixture
+def redis_cluster_url(redis_cluster: RedisClusterServers) -> str:
+    """The session cluster's URL (any node), with every master flushed."""
+    redis_cluster.flush()
+    return redis_cluster.url
 
 
 @pytest.fixture

@@ -1,80 +1,105 @@
-"""Store protocols and the in-memory implementations.
+"""The in-memory once-store (the protocols live in `bisnap.stores.protocols`).
 
 A *once-store* answers one question atomically: "is this key new? then it is mine until
-`expires_at`". Replay protection (partner id + external id per day) and X-EXTERNAL-ID
-uniqueness both stand on it.
+`expires_at`". Replay protection (the signed request, and partner id + external id per
+day) and X-EXTERNAL-ID uniqueness both stand on it. `MemoryOnceStore` also implements
+`ClaimStore`: claims over several keys, held in progress for a lease, then committed or
+released (`NotificationVerifier.receive`).
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import datetime, time, timedelta
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Final
 
-from bisnap.clock import JAKARTA, Clock, SystemClock
+from bisnap.clock import Clock, SystemClock, end_of_jakarta_day
+from bisnap.stores.protocols import AsyncOnceStore, ClaimState, OnceStore
 
-__all__ = ["AsyncOnceStore", "MemoryOnceStore", "OnceStore", "end_of_jakarta_day"]
+__all__ = [
+    "AsyncMemoryOnceStore",
+    "AsyncOnceStore",
+    "MemoryOnceStore",
+    "OnceStore",
+    "end_of_jakarta_day",
+]
 
-
-def end_of_jakarta_day(at: datetime) -> datetime:
-    """Midnight after `at`, Jakarta time: when a per-day key may be forgotten."""
-    local = at.astimezone(JAKARTA)
-    return datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=JAKARTA)
-
-
-@runtime_checkable
-class OnceStore(Protocol):
-    """Atomic first-claim of a key until an expiry (sync)."""
-
-    def claim(self, key: str, *, expires_at: datetime) -> bool:
-        """True if `key` was free and is now claimed; False if it was already claimed."""
-        ...
-
-
-@runtime_checkable
-class AsyncOnceStore(Protocol):
-    """Atomic first-claim of a key until an expiry (async)."""
-
-    async def claim(self, key: str, *, expires_at: datetime) -> bool:
-        """True if `key` was free and is now claimed; False if it was already claimed."""
-        ...
+#: The stored marks: accepted at once (`claim`, `claim_all`), processed (`commit`), and
+#: in progress for a holder (`begin`). Shared with the Redis store, so both read alike.
+ACCEPTED: Final = "1"
+PROCESSED: Final = "c"
+IN_PROGRESS: Final = "p:"
 
 
 class MemoryOnceStore:
-    """In-process once-store (thread-safe), forgetting keys after their expiry.
+    """In-process once-store and claim store (thread-safe), forgetting keys after expiry.
 
-    Usable from sync code (`claim`) and async code (`aclaim`, or wrap with `as_async()`).
+    Usable from sync code (`claim`, `claim_all`, `begin`, `commit`, `release`) and async
+    code (wrap with `as_async()`; `aclaim` stays for older callers).
     """
 
     def __init__(self, *, clock: Clock | None = None) -> None:
         self._clock = clock or SystemClock()
-        self._keys: dict[str, datetime] = {}
+        self._keys: dict[str, tuple[str, datetime]] = {}
         self._lock = threading.Lock()
         self._claims = 0
 
     def claim(self, key: str, *, expires_at: datetime) -> bool:
         """True if `key` was free (or expired) and is now claimed until `expires_at`."""
-        now = self._clock.now()
+        return self._take((key,), ACCEPTED, expires_at) == "claimed"
+
+    def claim_all(self, keys: Sequence[str], *, expires_at: datetime) -> ClaimState:
+        """Claim every key until `expires_at`, all or none."""
+        return self._take(keys, ACCEPTED, expires_at)
+
+    def begin(self, keys: Sequence[str], *, holder: str, lease: timedelta) -> ClaimState:
+        """Hold every key for `holder` until the lease ends, all or none."""
+        return self._take(keys, IN_PROGRESS + holder, self._clock.now() + lease)
+
+    def commit(self, keys: Sequence[str], *, holder: str, expires_at: datetime) -> None:
+        """Mark every key processed until `expires_at`."""
         with self._lock:
-            self._claims += 1
-            if self._claims % 1024 == 0:
-                self._purge(now)
-            current = self._keys.get(key)
-            if current is not None and current > now:
-                return False
-            self._keys[key] = expires_at
-            return True
+            for key in keys:
+                self._keys[key] = (PROCESSED, expires_at)
+
+    def release(self, keys: Sequence[str], *, holder: str) -> None:
+        """Free the keys `holder` still holds in progress."""
+        mark = IN_PROGRESS + holder
+        with self._lock:
+            for key in keys:
+                current = self._keys.get(key)
+                if current is not None and current[0] == mark:
+                    del self._keys[key]
 
     async def aclaim(self, key: str, *, expires_at: datetime) -> bool:
         """Async form of `claim` (never blocks on I/O)."""
         return self.claim(key, expires_at=expires_at)
 
     def as_async(self) -> AsyncMemoryOnceStore:
-        """This store behind the async protocol."""
+        """This store behind the async protocols."""
         return AsyncMemoryOnceStore(self)
 
+    def _take(self, keys: Sequence[str], mark: str, until: datetime) -> ClaimState:
+        now = self._clock.now()
+        with self._lock:
+            self._claims += 1
+            if self._claims % 1024 == 0:
+                self._purge(now)
+            state: ClaimState = "claimed"
+            for key in keys:
+                current = self._keys.get(key)
+                if current is not None and current[1] > now:
+                    if current[0] == PROCESSED:
+                        return "processed"
+                    state = "in_progress"
+            if state == "claimed":
+                for key in keys:
+                    self._keys[key] = (mark, until)
+            return state
+
     def _purge(self, now: datetime) -> None:
-        for key in [k for k, exp in self._keys.items() if exp <= now]:
+        for key in [k for k, (_, exp) in self._keys.items() if exp <= now]:
             del self._keys[key]
 
     def __len__(self) -> int:
@@ -86,7 +111,7 @@ class MemoryOnceStore:
 
 
 class AsyncMemoryOnceStore:
-    """`MemoryOnceStore` seen through `AsyncOnceStore`."""
+    """`MemoryOnceStore` seen through `AsyncOnceStore` / `AsyncClaimStore`."""
 
     def __init__(self, store: MemoryOnceStore) -> None:
         self._store = store
@@ -94,6 +119,22 @@ class AsyncMemoryOnceStore:
     async def claim(self, key: str, *, expires_at: datetime) -> bool:
         """True if `key` was free and is now claimed."""
         return self._store.claim(key, expires_at=expires_at)
+
+    async def claim_all(self, keys: Sequence[str], *, expires_at: datetime) -> ClaimState:
+        """Claim every key until `expires_at`, all or none."""
+        return self._store.claim_all(keys, expires_at=expires_at)
+
+    async def begin(self, keys: Sequence[str], *, holder: str, lease: timedelta) -> ClaimState:
+        """Hold every key for `holder` until the lease ends, all or none."""
+        return self._store.begin(keys, holder=holder, lease=lease)
+
+    async def commit(self, keys: Sequence[str], *, holder: str, expires_at: datetime) -> None:
+        """Mark every key processed until `expires_at`."""
+        self._store.commit(keys, holder=holder, expires_at=expires_at)
+
+    async def release(self, keys: Sequence[str], *, holder: str) -> None:
+        """Free the keys `holder` still holds in progress."""
+        self._store.release(keys, holder=holder)
 
     def __repr__(self) -> str:
         return f"AsyncMemoryOnceStore({self._store!r})"

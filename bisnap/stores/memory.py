@@ -1,4 +1,4 @@
-"""Token store protocols and the in-process token store.
+"""The in-process token store (the protocols live in `bisnap.stores.protocols`).
 
 A token store only *stores* and *leases*: it keeps the current access token under a key and
 hands out a short lease so that one fetcher at a time refreshes it. When to refresh is not
@@ -13,65 +13,11 @@ from __future__ import annotations
 import secrets as _random
 import threading
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
 
 from bisnap.secrets import AccessToken
+from bisnap.stores.protocols import AsyncTokenStore, TokenStore
 
 __all__ = ["AsyncMemoryTokenStore", "AsyncTokenStore", "MemoryTokenStore", "TokenStore"]
-
-
-@runtime_checkable
-class TokenStore(Protocol):
-    """Where an access token lives, with a lease so one fetcher refreshes it (sync).
-
-    Every method raises `bisnap.StoreUnavailableError` when the backing store cannot be
-    reached in time; none of them blocks without a bound.
-    """
-
-    def load(self, key: str) -> AccessToken | None:
-        """The stored token, or None."""
-        ...
-
-    def save(self, key: str, token: AccessToken) -> None:
-        """Store `token` (until its expiry, when it has one)."""
-        ...
-
-    def discard(self, key: str, token: AccessToken) -> bool:
-        """Delete the stored token only if it is still `token`; True if it was deleted."""
-        ...
-
-    def acquire_lease(self, key: str, *, ttl: timedelta) -> str | None:
-        """Take the refresh lease for `ttl`: a lease id, or None if someone else holds it."""
-        ...
-
-    def release_lease(self, key: str, lease: str) -> None:
-        """Give the lease back (only if `lease` still holds it)."""
-        ...
-
-
-@runtime_checkable
-class AsyncTokenStore(Protocol):
-    """`TokenStore` for async code."""
-
-    async def load(self, key: str) -> AccessToken | None:
-        """The stored token, or None."""
-        ...
-
-    async def save(self, key: str, token: AccessToken) -> None:
-        """Store `token` (until its expiry, when it has one)."""
-        ...
-
-    async def discard(self, key: str, token: AccessToken) -> bool:
-        """Delete the stored token only if it is still `token`; True if it was deleted."""
-        ...
-
-    async def acquire_lease(self, key: str, *, ttl: timedelta) -> str | None:
-        """Take the refresh lease for `ttl`: a lease id, or None if someone else holds it."""
-        ...
-
-    async def release_lease(self, key: str, lease: str) -> None:
-        """Give the lease back (only if `lease` still holds it)."""
-        ...
 
 
 class MemoryTokenStore:

@@ -26,13 +26,17 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bisnap.errors import ConfigurationError, StoreUnavailableError
 from bisnap.secrets import AccessToken, Secret
+from bisnap.stores.base import ACCEPTED, IN_PROGRESS
+from bisnap.stores.protocols import ClaimState
 
 try:
     import redis
     import redis.asyncio as aioredis
+    from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
     from redis.asyncio.retry import Retry as AsyncRetry
     from redis.backoff import NoBackoff
-    from redis.exceptions import RedisError
+    from redis.cluster import RedisCluster
+    from redis.exceptions import RedisClusterException, RedisError
     from redis.retry import Retry
 except ImportError as _err:  # pragma: no cover - exercised only without the extra
     raise ConfigurationError(
@@ -46,6 +50,11 @@ __all__ = [
     "RedisOnceStore",
     "RedisTokenStore",
 ]
+
+try:
+    from redis.driver_info import DriverInfo as _DriverInfo
+except ImportError:  # pragma: no cover - redis-py < 7.1
+    _DriverInfo = None  # type: ignore[assignment, misc]
 
 _log = logging.getLogger("bisnap.stores.redis")
 
@@ -63,7 +72,7 @@ end
 return 0
 """
 
-_UNAVAILABLE = (RedisError, OSError)
+_UNAVAILABLE = (RedisError, RedisClusterException, OSError)
 
 
 def _unavailable(operation: str, err: BaseException) -> StoreUnavailableError:
@@ -73,8 +82,21 @@ def _unavailable(operation: str, err: BaseException) -> StoreUnavailableError:
     return StoreUnavailableError(f"Redis {operation} failed: {type(err).__name__}: {detail}")
 
 
+def _connection_kwargs(client: Any) -> dict[str, Any] | None:
+    # redis.Redis keeps them on its pool; RedisCluster on its nodes manager (sync) or itself.
+    for holder in (
+        getattr(client, "connection_pool", None),
+        getattr(client, "nodes_manager", None),
+        client,
+    ):
+        kwargs = getattr(holder, "connection_kwargs", None)
+        if isinstance(kwargs, dict):
+            return kwargs
+    return None
+
+
 def _check_timeout(client: Any) -> None:
-    kwargs = getattr(getattr(client, "connection_pool", None), "connection_kwargs", None)
+    kwargs = _connection_kwargs(client)
     if isinstance(kwargs, dict) and kwargs.get("socket_timeout") is None:
         raise ConfigurationError(
             "the Redis client has no socket_timeout, so a Redis outage could hang callers",
@@ -83,51 +105,151 @@ def _check_timeout(client: Any) -> None:
         )
 
 
-def _sync_client(url: str, timeout: float) -> redis.Redis:
-    return redis.Redis.from_url(
-        url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 1),
-    )
+def _client_options(timeout: float) -> dict[str, Any]:
+    # A store call must fail within `timeout` (+10%), not a multiple of it: no retry (redis-py
+    # retries a timed-out command by default, doubling the wait or worse), and no extra
+    # round trip when a connection opens (CLIENT SETINFO would read with its own timeout).
+    if not (isinstance(timeout, int | float) and 0 < timeout < 3600):
+        raise ConfigurationError(
+            f"timeout must be a number of seconds in (0, 3600), not {timeout!r}",
+            hint="Pass e.g. timeout=0.5.",
+        )
+    options: dict[str, Any] = {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry_on_timeout": False,
+    }
+    if _DriverInfo is not None:
+        options["driver_info"] = _DriverInfo(name=None, lib_version=None)
+    else:  # pragma: no cover - redis-py < 7.1
+        options["lib_name"] = options["lib_version"] = None
+    return options
 
 
-def _async_client(url: str, timeout: float) -> aioredis.Redis:
-    return aioredis.Redis.from_url(
-        url,
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=AsyncRetry(NoBackoff(), 1),
-    )
+def _sync_client(url: str, timeout: float, cluster: bool = False) -> Any:
+    options = _client_options(timeout)
+    if cluster:
+        return RedisCluster.from_url(url, retry=Retry(NoBackoff(), 0), **options)
+    return redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), **options)
+
+
+def _async_client(url: str, timeout: float, cluster: bool = False) -> Any:
+    options = _client_options(timeout)
+    if cluster:
+        options.pop("retry_on_timeout")  # not an option of the async cluster client
+        return AsyncRedisCluster.from_url(url, retry=AsyncRetry(NoBackoff(), 0), **options)
+    return aioredis.Redis.from_url(url, retry=AsyncRetry(NoBackoff(), 0), **options)
 
 
 def _pxat(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
+    return max(int(at.timestamp() * 1000), 1)
 
 
-# --- once-stores ------------------------------------------------------------------------
+# --- once-stores and claim stores ----------------------------------------------------------
+
+# Claim every key, all or none. ARGV: the mark, 'PX' or 'PXAT', milliseconds.
+# Returns 0 claimed, 1 in progress (a key is held or accepted), 2 processed (a key is 'c').
+_TAKE = """
+local busy = 0
+for i = 1, #KEYS do
+  local v = redis.call('GET', KEYS[i])
+  if v then
+    if v == 'c' then return 2 end
+    busy = 1
+  end
+end
+if busy == 1 then return 1 end
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[1], ARGV[2], ARGV[3])
+end
+return 0
+"""
+
+# Mark every key processed until ARGV[1] (PXAT milliseconds).
+_COMMIT = """
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], 'c', 'PXAT', ARGV[1])
+end
+return #KEYS
+"""
+
+# Delete the keys still held in progress by ARGV[1] (the holder's mark).
+_RELEASE = """
+local n = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then
+    n = n + redis.call('DEL', KEYS[i])
+  end
+end
+return n
+"""
+
+_STATES: dict[int, ClaimState] = {0: "claimed", 1: "in_progress", 2: "processed"}
 
 
-class RedisOnceStore:
-    """`OnceStore` on Redis: `SET key 1 NX PXAT <expiry>`, atomic across processes and hosts.
+def _state(answer: object) -> ClaimState:
+    state = _STATES.get(answer) if isinstance(answer, int) else None
+    if state is None:
+        raise StoreUnavailableError(f"Redis claim script answered {answer!r}")
+    return state
 
-    In: a `redis.Redis` client with `socket_timeout` set (see `from_url`), and a key prefix.
+
+class _OnceKeys:
+    """Key naming and script arguments shared by the sync and async Redis once-stores."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        _check_timeout(client)
+        self._client = client
+        self._prefix = prefix
+
+    @property
+    def client(self) -> Any:
+        """The redis-py client (a `Redis` or a `RedisCluster`, sync or async)."""
+        return self._client
+
+    def _key(self, key: str) -> str:
+        return f"{self._prefix}once:{key}"
+
+    def _keys(self, keys: Sequence[str]) -> list[str]:
+        if not keys:
+            raise ConfigurationError("a claim needs at least one key")
+        return [self._key(key) for key in keys]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(prefix={self._prefix!r})"
+
+
+class RedisOnceStore(_OnceKeys):
+    """`OnceStore` and `ClaimStore` on Redis (or a Redis Cluster), atomic across hosts.
+
+    `claim` is `SET key 1 NX PXAT <expiry>`; claims over several keys are one Lua script
+    each (`claim_all`, `begin`, `commit`, `release`), so the keys of one claim must share a
+    hash slot on a cluster (the notification verifiers tag theirs by day).
+
+    In: a `redis.Redis` or `redis.cluster.RedisCluster` client with `socket_timeout` set
+    (see `from_url`), and a key prefix.
 
     Raises:
         ConfigurationError: the client has no socket timeout.
     """
 
-    def __init__(self, client: redis.Redis, *, prefix: str = "bisnap:") -> None:
-        _check_timeout(client)
-        self._client = client
-        self._prefix = prefix
+    def __init__(self, client: Any, *, prefix: str = "bisnap:") -> None:
+        super().__init__(client, prefix)
 
     @classmethod
     def from_url(
-        cls, url: str, *, timeout: float = _DEFAULT_TIMEOUT, prefix: str = "bisnap:"
+        cls,
+        url: str,
+        *,
+        timeout: float = _DEFAULT_TIMEOUT,
+        prefix: str = "bisnap:",
+        cluster: bool = False,
     ) -> RedisOnceStore:
-        """A store with its own client; every call times out after `timeout` seconds."""
-        return cls(_sync_client(url, timeout), prefix=prefix)
+        """A store with its own client; every call fails within `timeout` seconds.
+
+        `cluster=True` connects a `RedisCluster` (the URL names any node).
+        """
+        return cls(_sync_client(url, timeout, cluster), prefix=prefix)
 
     def claim(self, key: str, *, expires_at: datetime) -> bool:
         """True if `key` was free and is now claimed until `expires_at`.
@@ -136,39 +258,90 @@ class RedisOnceStore:
             StoreUnavailableError: Redis failed or timed out.
         """
         try:
-            done = self._client.set(
-                f"{self._prefix}once:{key}", b"1", nx=True, pxat=_pxat(expires_at)
-            )
+            done = self._client.set(self._key(key), b"1", nx=True, pxat=_pxat(expires_at))
         except _UNAVAILABLE as err:
             raise _unavailable("SET NX", err) from err
         return bool(done)
+
+    def claim_all(self, keys: Sequence[str], *, expires_at: datetime) -> ClaimState:
+        """Claim every key until `expires_at`, all or none (one script).
+
+        Raises:
+            StoreUnavailableError: Redis failed or timed out.
+        """
+        return self._eval_state(keys, ACCEPTED, "PXAT", _pxat(expires_at))
+
+    def begin(self, keys: Sequence[str], *, holder: str, lease: timedelta) -> ClaimState:
+        """Hold every key for `holder` for `lease` (Redis's clock), all or none.
+
+        Raises:
+            StoreUnavailableError: Redis failed or timed out.
+        """
+        return self._eval_state(keys, IN_PROGRESS + holder, "PX", _lease_ms(lease))
+
+    def commit(self, keys: Sequence[str], *, holder: str, expires_at: datetime) -> None:
+        """Mark every key processed until `expires_at`.
+
+        Raises:
+            StoreUnavailableError: Redis failed or timed out.
+        """
+        names = self._keys(keys)
+        try:
+            self._client.eval(_COMMIT, len(names), *names, _pxat(expires_at))
+        except _UNAVAILABLE as err:
+            raise _unavailable("EVAL", err) from err
+
+    def release(self, keys: Sequence[str], *, holder: str) -> None:
+        """Free the keys `holder` still holds in progress.
+
+        Raises:
+            StoreUnavailableError: Redis failed or timed out.
+        """
+        names = self._keys(keys)
+        try:
+            self._client.eval(_RELEASE, len(names), *names, IN_PROGRESS + holder)
+        except _UNAVAILABLE as err:
+            raise _unavailable("EVAL", err) from err
+
+    def _eval_state(self, keys: Sequence[str], mark: str, unit: str, ms: int) -> ClaimState:
+        names = self._keys(keys)
+        try:
+            answer = self._client.eval(_TAKE, len(names), *names, mark, unit, ms)
+        except _UNAVAILABLE as err:
+            raise _unavailable("EVAL", err) from err
+        return _state(answer)
 
     def close(self) -> None:
         """Close the client's connections."""
         self._client.close()
 
-    def __repr__(self) -> str:
-        return f"RedisOnceStore(prefix={self._prefix!r})"
 
+class AsyncRedisOnceStore(_OnceKeys):
+    """`AsyncOnceStore` and `AsyncClaimStore` on `redis.asyncio` (or its `RedisCluster`).
 
-class AsyncRedisOnceStore:
-    """`AsyncOnceStore` on `redis.asyncio`: `SET key 1 NX PXAT <expiry>`.
+    The same keys, marks and scripts as `RedisOnceStore`.
 
     Raises:
         ConfigurationError: the client has no socket timeout.
     """
 
-    def __init__(self, client: aioredis.Redis, *, prefix: str = "bisnap:") -> None:
-        _check_timeout(client)
-        self._client = client
-        self._prefix = prefix
+    def __init__(self, client: Any, *, prefix: str = "bisnap:") -> None:
+        super().__init__(client, prefix)
 
     @classmethod
     def from_url(
-        cls, url: str, *, timeout: float = _DEFAULT_TIMEOUT, prefix: str = "bisnap:"
+        cls,
+        url: str,
+        *,
+        timeout: float = _DEFAULT_TIMEOUT,
+        prefix: str = "bisnap:",
+        cluster: bool = False,
     ) -> AsyncRedisOnceStore:
-        """A store with its own client; every call times out after `timeout` seconds."""
-        return cls(_async_client(url, timeout), prefix=prefix)
+        """A store with its own client; every call fails within `timeout` seconds.
+
+        `cluster=True` connects a `redis.asyncio.RedisCluster` (the URL names any node).
+        """
+        return cls(_async_client(url, timeout, cluster), prefix=prefix)
 
     async def claim(self, key: str, *, expires_at: datetime) -> bool:
         """True if `key` was free and is now claimed until `expires_at`.
@@ -177,19 +350,62 @@ class AsyncRedisOnceStore:
             StoreUnavailableError: Redis failed or timed out.
         """
         try:
-            done = await self._client.set(
-                f"{self._prefix}once:{key}", b"1", nx=True, pxat=_pxat(expires_at)
-            )
+            done = await self._client.set(self._key(key), b"1", nx=True, pxat=_pxat(expires_at))
         except _UNAVAILABLE as err:
             raise _unavailable("SET NX", err) from err
         return bool(done)
 
+    async def claim_all(self, keys: Sequence[str], *, expires_at: datetime) -> ClaimState:
+        """Claim every key until `expires_at`, all or none (one script).
+
+        Raises:
+            StoreUnavailableError: Redis failed or timed out.
+        """
+        return await self._eval_state(keys, ACCEPTED, "PXAT", _pxat(expires_at))
+
+    async def begin(self, keys: Sequence[str], *, holder: str, lease: timedelta) -> ClaimState:
+        """Hold every key for `holder` for `lease` (Redis's clock), all or none.
+
+        Raises:
+            StoreUnavailableError: Redis failed or timed out.
+        """
+        return await self._eval_state(keys, IN_PROGRESS + holder, "PX", _lease_ms(lease))
+
+    async def commit(self, keys: Sequence[str], *, holder: str, expires_at: datetime) -> None:
+        """Mark every key processed until `expires_at`.
+
+        Raises:
+            StoreUnavailableError: Redis failed or timed out.
+        """
+        names = self._keys(keys)
+        try:
+            await self._client.eval(_COMMIT, len(names), *names, _pxat(expires_at))
+        except _UNAVAILABLE as err:
+            raise _unavailable("EVAL", err) from err
+
+    async def release(self, keys: Sequence[str], *, holder: str) -> None:
+        """Free the keys `holder` still holds in progress.
+
+        Raises:
+            StoreUnavailableError: Redis failed or timed out.
+        """
+        names = self._keys(keys)
+        try:
+            await self._client.eval(_RELEASE, len(names), *names, IN_PROGRESS + holder)
+        except _UNAVAILABLE as err:
+            raise _unavailable("EVAL", err) from err
+
+    async def _eval_state(self, keys: Sequence[str], mark: str, unit: str, ms: int) -> ClaimState:
+        names = self._keys(keys)
+        try:
+            answer = await self._client.eval(_TAKE, len(names), *names, mark, unit, ms)
+        except _UNAVAILABLE as err:
+            raise _unavailable("EVAL", err) from err
+        return _state(answer)
+
     async def aclose(self) -> None:
         """Close the client's connections."""
         await self._client.aclose()
-
-    def __repr__(self) -> str:
-        return f"AsyncRedisOnceStore(prefix={self._prefix!r})"
 
 
 # --- token stores -----------------------------------------------------------------------
@@ -318,7 +534,7 @@ class RedisTokenStore:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: Any,
         *,
         prefix: str = "bisnap:",
         encryption_key: EncryptionKey | Sequence[EncryptionKey] | None = None,
@@ -336,9 +552,14 @@ class RedisTokenStore:
         timeout: float = _DEFAULT_TIMEOUT,
         prefix: str = "bisnap:",
         encryption_key: EncryptionKey | Sequence[EncryptionKey] | None = None,
+        cluster: bool = False,
     ) -> RedisTokenStore:
-        """A store with its own client; every call times out after `timeout` seconds."""
-        return cls(_sync_client(url, timeout), prefix=prefix, encryption_key=encryption_key)
+        """A store with its own client; every call fails within `timeout` seconds.
+
+        `cluster=True` connects a `RedisCluster` (the URL names any node).
+        """
+        client = _sync_client(url, timeout, cluster)
+        return cls(client, prefix=prefix, encryption_key=encryption_key)
 
     def token_key(self, key: str) -> str:
         """The Redis key that holds the token for `key`."""
@@ -430,7 +651,7 @@ class AsyncRedisTokenStore:
 
     def __init__(
         self,
-        client: aioredis.Redis,
+        client: Any,
         *,
         prefix: str = "bisnap:",
         encryption_key: EncryptionKey | Sequence[EncryptionKey] | None = None,
@@ -448,9 +669,14 @@ class AsyncRedisTokenStore:
         timeout: float = _DEFAULT_TIMEOUT,
         prefix: str = "bisnap:",
         encryption_key: EncryptionKey | Sequence[EncryptionKey] | None = None,
+        cluster: bool = False,
     ) -> AsyncRedisTokenStore:
-        """A store with its own client; every call times out after `timeout` seconds."""
-        return cls(_async_client(url, timeout), prefix=prefix, encryption_key=encryption_key)
+        """A store with its own client; every call fails within `timeout` seconds.
+
+        `cluster=True` connects a `redis.asyncio.RedisCluster` (the URL names any node).
+        """
+        client = _async_client(url, timeout, cluster)
+        return cls(client, prefix=prefix, encryption_key=encryption_key)
 
     def token_key(self, key: str) -> str:
         """The Redis key that holds the token for `key`."""

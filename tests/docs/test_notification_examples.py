@@ -67,6 +67,7 @@ def test_every_block_runs() -> None:
 
 
 DEBIT_BODY = b'{\n  "latestTransactionStatus": "03",\n  "originalReferenceNo": "B7"\n}'
+OTHER_BODY = b'{\n  "latestTransactionStatus": "00",\n  "originalReferenceNo": "B8"\n}'
 
 
 @pytest.fixture(scope="module")
@@ -90,16 +91,24 @@ def test_fastapi_example_answers_every_case(fastapi_ns: dict[str, Any]) -> None:
         assert ok.headers["x-timestamp"]
         assert ns["payments"]["B7"] == "03"
 
+        # Midtrans's retry of a processed notification: success, not processed twice.
+        ns["payments"]["B7"] = "seen"
         again = client.post(url, content=DEBIT_BODY, headers=headers)
-        assert (again.status_code, again.json()["responseCode"]) == (409, "4095200")
+        assert (again.status_code, again.json()["responseCode"]) == (200, "2005200")
+        assert ns["payments"]["B7"] == "seen"
+        # The same signed request with another external id is the same notification.
+        other_id = dict(headers, **{"X-EXTERNAL-ID": "9003"})
+        replayed = client.post(url, content=DEBIT_BODY, headers=other_id)
+        assert (replayed.status_code, replayed.json()["responseCode"]) == (200, "2005200")
+        assert ns["payments"]["B7"] == "seen"
 
         # The common mistake: re-serialising the parsed JSON changes the bytes.
-        fresh = sign(ns, "/v1.0/qr/qr-mpm-notify", DEBIT_BODY, "9002")
+        fresh = sign(ns, "/v1.0/qr/qr-mpm-notify", OTHER_BODY, "9002")
         wrong = client.post(url, json={"latestTransactionStatus": "00"}, headers=fresh)
         assert (wrong.status_code, wrong.json()["responseCode"]) == (401, "4015200")
 
         missing = {k: v for k, v in fresh.items() if k != "X-EXTERNAL-ID"}
-        no_id = client.post(url, content=DEBIT_BODY, headers=missing)
+        no_id = client.post(url, content=OTHER_BODY, headers=missing)
         assert no_id.status_code == 400
         assert no_id.json() == {
             "responseCode": "4005202",
@@ -107,15 +116,16 @@ def test_fastapi_example_answers_every_case(fastapi_ns: dict[str, Any]) -> None:
         }
 
         stale = dict(fresh, **{"X-TIMESTAMP": "2020-01-01T00:00:00+07:00"})
-        old = client.post(url, content=DEBIT_BODY, headers=stale)
+        old = client.post(url, content=OTHER_BODY, headers=stale)
         assert (old.status_code, old.json()["responseCode"]) == (400, "4005201")
 
-        outside = client.post("/v1.0/qr/qr-mpm-notify", content=DEBIT_BODY, headers=fresh)
+        outside = client.post("/v1.0/qr/qr-mpm-notify", content=OTHER_BODY, headers=fresh)
         assert outside.status_code == 404  # not routed: the handler lives under the prefix
 
         # The forged attempts above did not burn 9002.
-        good = client.post(url, content=DEBIT_BODY, headers=fresh)
+        good = client.post(url, content=OTHER_BODY, headers=fresh)
         assert good.status_code == 200
+        assert ns["payments"]["B8"] == "00"
 
 
 def test_flask_example_answers_every_case(flask_ns: dict[str, Any]) -> None:
@@ -130,12 +140,14 @@ def test_flask_example_answers_every_case(flask_ns: dict[str, Any]) -> None:
         {"responseCode": "2008800", "responseMessage": "Request has been processed successfully"},
     )
     assert ok.headers["Content-Type"] == "application/json"
-    again = client.post(url, data=body, headers=headers)
-    assert (again.status_code, again.get_json()["responseCode"]) == (409, "4098800")
+    again = client.post(url, data=body, headers=headers)  # processed before: success again
+    assert (again.status_code, again.get_json()["responseCode"]) == (200, "2008800")
+    other = b'{"latestTransactionStatus":"00","originalReferenceNo":"L2"}'
     lower = {
-        k.lower(): v for k, v in sign(ns, "/v1.0/registration-account/notify", body, "7002").items()
+        k.lower(): v
+        for k, v in sign(ns, "/v1.0/registration-account/notify", other, "7002").items()
     }
-    assert client.post(url, data=body, headers=lower).status_code == 200
+    assert client.post(url, data=other, headers=lower).status_code == 200
     parsed = client.post(url, json={"latestTransactionStatus": "00"}, headers=headers)
     assert parsed.status_code == 401
 

@@ -113,13 +113,18 @@ def test_fastapi_over_loopback(fastapi_server: tuple[str, dict[str, Any]]) -> No
         assert bisnap.parse_timestamp(ok.headers["x-timestamp"])
         assert ns["payments"]["H1"] == "00"
 
+        # Midtrans's retry of a processed notification: success, and not processed twice.
+        ns["payments"]["H1"] = "seen"
         dup = client.post(url, content=BODY, headers=headers)
-        assert (dup.status_code, dup.json()["responseCode"]) == (409, "4095600")
+        assert (dup.status_code, dup.json()["responseCode"]) == (200, "2005600")
+        assert ns["payments"]["H1"] == "seen"
 
-        other = signed(ns, "/v1.0/debit/notify", BODY, "31002")
-        forged = client.post(url, content=BODY.replace(b"25000", b"95000"), headers=other)
+        second = BODY.replace(b'"H1"', b'"H2"')
+        other = signed(ns, "/v1.0/debit/notify", second, "31002")
+        forged = client.post(url, content=second.replace(b"25000", b"95000"), headers=other)
         assert (forged.status_code, forged.json()["responseCode"]) == (401, "4015600")
-        assert client.post(url, content=BODY, headers=other).status_code == 200
+        assert client.post(url, content=second, headers=other).status_code == 200
+        assert ns["payments"]["H2"] == "00"
 
         va = f"{base}/hooks/midtrans/v1.0/transfer-va/payment"
         missing = {k: v for k, v in other.items() if k != "X-SIGNATURE"}
@@ -147,8 +152,9 @@ def test_flask_over_loopback(flask_server: tuple[str, dict[str, Any]]) -> None:
             "virtualAccountNo": "   8889912",
             "trxId": "t-9",
         }
-        dup = client.post(url, content=body, headers=headers)
-        assert (dup.status_code, dup.json()["responseCode"]) == (409, "4092500")
+        dup = client.post(url, content=body, headers=headers)  # processed: success again
+        assert (dup.status_code, dup.json()["responseCode"]) == (200, "2002500")
+        assert dup.json()["virtualAccountData"]["trxId"] == "t-9"
         stale = dict(headers, **{"X-TIMESTAMP": "2001-01-01T00:00:00+07:00", "X-EXTERNAL-ID": "2"})
         old = client.post(url, content=body, headers=stale)
         assert old.json() == {

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pytest
 import redis
 from cryptography.fernet import Fernet
+from redis.cluster import RedisCluster
 
 from bisnap import (
     AccessToken,
@@ -349,14 +350,19 @@ import sys
 from bisnap import TokenProvider
 from bisnap.stores.redis import RedisTokenStore
 import redis
+import redis.cluster
 
-url, base_url, client_key, pem_path = sys.argv[1:5]
-signals = redis.Redis.from_url(url, socket_timeout=10)
+url, base_url, client_key, pem_path, cluster = sys.argv[1:6]
+on_cluster = cluster == "cluster"
+if on_cluster:
+    signals = redis.cluster.RedisCluster.from_url(url, socket_timeout=10)
+else:
+    signals = redis.Redis.from_url(url, socket_timeout=10)
 provider = TokenProvider(
     base_url=base_url,
     client_key=client_key,
     private_key=open(pem_path, "rb").read(),
-    store=RedisTokenStore.from_url(url, timeout=2.0),
+    store=RedisTokenStore.from_url(url, timeout=2.0, cluster=on_cluster),
     poll_interval=0.01,
 )
 signals.rpush("test:ready", "1")
@@ -364,15 +370,28 @@ print(provider.get().value.fingerprint)
 """
 
 
+@pytest.fixture(params=["redis", "cluster"])
+def backend(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(url, kind): the session redis-server, or the three-master Redis Cluster."""
+    if request.param == "cluster":
+        return request.getfixturevalue("redis_cluster_url"), "cluster"
+    return request.getfixturevalue("redis_url"), "redis"
+
+
 @pytest.mark.slow
 def test_eight_processes_one_token_request(
-    redis_url: str, token_endpoint: Endpoint, token_keys: KeyPair, tmp_path: Path
+    backend: tuple[str, str], token_endpoint: Endpoint, token_keys: KeyPair, tmp_path: Path
 ) -> None:
+    redis_url, kind = backend
     processes = 8
     pem = tmp_path / "partner.pem"
     pem.write_bytes(token_keys.private_pem())
     pem.chmod(0o600)
-    signals = redis.Redis.from_url(redis_url, socket_timeout=70)
+    signals: Any = (
+        RedisCluster.from_url(redis_url, socket_timeout=70)
+        if kind == "cluster"
+        else redis.Redis.from_url(redis_url, socket_timeout=70)
+    )
     held = threading.Event()
 
     def hold_until_all_processes_are_in() -> None:
@@ -385,7 +404,7 @@ def test_eight_processes_one_token_request(
 
     token_endpoint.before_answer = hold_until_all_processes_are_in
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [redis_url, token_endpoint.base_url, token_endpoint.client_key, str(pem)]
+    args = [redis_url, token_endpoint.base_url, token_endpoint.client_key, str(pem), kind]
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", _WORKER, *args],

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bisnap import BisnapError, FixedClock, MemoryOnceStore
+from bisnap import BisnapError, FixedClock, MemoryOnceStore, ReplayError
 from bisnap.clock import JAKARTA
 from bisnap.legacy import verify_core_notification, verify_payout_notification
 from bisnap.notifications import AsyncNotificationVerifier, Notification, NotificationVerifier
@@ -94,7 +94,8 @@ def outcome(call: Any) -> Notification | BisnapError:
         result = call()
     except BisnapError as err:
         reply = reply_for_error(err, path="/v1.0/debit/notify", clock=CLOCK)
-        assert 400 <= reply.status_code < 600
+        # Hostile input is the sender's fault: a 4xx, never a 500 (the store never fails here).
+        assert 400 <= reply.status_code < 500, (err, reply.status_code)
         assert reply.json()["responseCode"].isdigit()
         return err
     assert isinstance(result, Notification)
@@ -145,6 +146,30 @@ def test_signed_json_bodies(
             assert amount is None or isinstance(amount.value, str)
     second = outcome(lambda: v.verify(method="POST", path=path, headers=headers, body=compact))
     assert isinstance(second, BisnapError)
+    if isinstance(value, dict):
+        # The same signed request under other unsigned headers is a replay too.
+        other = {**headers, "X-EXTERNAL-ID": external + "x", "X-PARTNER-ID": partner + " "}
+        third = outcome(lambda: v.verify(method="POST", path=path, headers=other, body=compact))
+        assert isinstance(third, ReplayError)
+
+
+@SETTINGS
+@given(body=st.binary(max_size=300), suffix=st.sampled_from([b"", b"\x00", b"\xff", b" \x00 "]))
+def test_signed_hostile_bytes_are_a_bad_request(body: bytes, suffix: bytes) -> None:
+    raw = body + suffix
+    headers = {
+        "X-TIMESTAMP": TS0,
+        "X-SIGNATURE": raw_signature("/v1.0/debit/notify", raw),
+        "X-PARTNER-ID": "G1",
+        "X-EXTERNAL-ID": "1",
+    }
+    v = verifier(None)
+
+    def received() -> Notification:
+        with v.receive(method="POST", path="/v1.0/debit/notify", headers=headers, body=raw) as n:
+            return n
+
+    outcome(received)
 
 
 @SETTINGS

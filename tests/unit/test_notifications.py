@@ -163,7 +163,6 @@ def test_midtrans_signature_demo_notification_verifies() -> None:
     (vec,) = by_kind("midtrans-vectors.json", "notification_signature_sha256withrsa_generate")
     inputs, expected = vec["inputs"], vec["expected"]
     clock = FixedClock(datetime(2024, 3, 5, 10, 38, 0, tzinfo=UTC))
-    verifier = NotificationVerifier(public_key=inputs["public_key_pem"], clock=clock)
     headers = {
         "x-timestamp": inputs["x_timestamp"],
         "x-signature": expected["x_signature_base64"],
@@ -171,6 +170,8 @@ def test_midtrans_signature_demo_notification_verifies() -> None:
         "x-external-id": "20240305000001",
     }
     for body in (inputs["body_as_written"], inputs["body_minified"]):
+        # One verifier per body: both bodies are the same signed request (a replay).
+        verifier = NotificationVerifier(public_key=inputs["public_key_pem"], clock=clock)
         n = verifier.verify(
             method=inputs["method"],
             path=inputs["path"],
@@ -545,11 +546,12 @@ def test_bytearray_and_memoryview_are_raw_bytes(
         headers=sender.headers(),
         body=bytearray(DEBIT_BODY),  # type: ignore[arg-type]
     )
+    other = DEBIT_BODY.replace(b"order-42", b"order-43")  # another signed request
     verifier.verify(
         method="POST",
         path=DEBIT,
-        headers=sender.headers(),
-        body=memoryview(DEBIT_BODY),  # type: ignore[arg-type]
+        headers=sender.headers(body=other),
+        body=memoryview(other),  # type: ignore[arg-type]
     )
 
 
@@ -590,19 +592,21 @@ def test_replay_within_the_day(verifier: NotificationVerifier, sender: Sender) -
     with pytest.raises(ReplayError) as info:
         verifier.verify(method="POST", path=DEBIT, headers=headers, body=DEBIT_BODY)
     assert "'42'" in str(info.value)
-    # Same external id from another partner is another notification.
+    # Same external id from another partner is another notification (another signed body).
+    other = DEBIT_BODY.replace(b"order-42", b"order-43")
     verifier.verify(
         method="POST",
         path=DEBIT,
-        headers=sender.headers(external="42", partner="G999"),
-        body=DEBIT_BODY,
+        headers=sender.headers(external="42", partner="G999", body=other),
+        body=other,
     )
     # The key cannot be confused by a ':' in the ids.
+    third = DEBIT_BODY.replace(b"order-42", b"order-44")
     verifier.verify(
         method="POST",
         path=DEBIT,
-        headers=sender.headers(external="3:42", partner="G12"),
-        body=DEBIT_BODY,
+        headers=sender.headers(external="3:42", partner="G12", body=third),
+        body=third,
     )
 
 
@@ -645,7 +649,10 @@ def test_replay_key_expires_at_end_of_the_jakarta_day(public_pem: bytes, sender:
         headers=sender.headers(timestamp="2024-03-05T19:00:00+07:00", external="55"),
         body=DEBIT_BODY,
     )
-    ((key, expires_at),) = seen
+    # Two claims: the signed request's key and partner id + external id's, same expiry.
+    ((key, expires_at),) = [(k, e) for k, e in seen if "G123" in k]
+    assert len(seen) == 2
+    assert {e for _, e in seen} == {expires_at}
     assert "2024-03-05" in key
     assert "G123" in key
     assert key.endswith(":55")
@@ -942,7 +949,11 @@ def test_builders_check_the_service_code(clock: FixedClock) -> None:
     ("error", "status", "code"),
     [
         (SignatureMismatchError(), 401, "4018800"),
-        (HeaderError("missing header X-EXTERNAL-ID", header="X-EXTERNAL-ID"), 400, "4008802"),
+        (
+            HeaderError("missing header X-EXTERNAL-ID", header="X-EXTERNAL-ID", missing=True),
+            400,
+            "4008802",
+        ),
         (ReplayError("again"), 409, "4098800"),
         (StoreUnavailableError("down"), 500, "5008801"),
         (InputError("path outside the prefix"), 400, "4008800"),
@@ -1016,13 +1027,13 @@ async def test_async_verifier(public_pem: bytes, clock: FixedClock, sender: Send
     assert n.service_code == "25"
     with pytest.raises(ReplayError):
         await verifier.verify(method="POST", path="/hooks" + VA, headers=headers, body=VA_BODY)
-    assert store.calls == 2
+    assert store.calls == 3  # two claims (signed request, external id); the replay stops at one
     forger = Sender(rsa.generate_private_key(public_exponent=65537, key_size=2048))
     with pytest.raises(SignatureMismatchError):
         await verifier.verify(
             method="POST", path="/hooks" + VA, headers=forger.headers(path=VA), body=VA_BODY
         )
-    assert store.calls == 2  # a forged request never reaches the store
+    assert store.calls == 3  # a forged request never reaches the store
 
 
 @pytest.mark.anyio

@@ -1,0 +1,41 @@
+"""Midtrans notifications: verify them, read them, answer them.
+
+```
+model     Notification, Amount, TransactionStatus; the raw-body and JSON rules
+verify    NotificationVerifier / AsyncNotificationVerifier (verify, receive)
+replies   the merchant's SNAP replies (also importable as bisnap.replies)
+legacy    the legacy Midtrans signatures (also importable as bisnap.legacy)
+```
+
+`bisnap.notifications` keeps every name it always offered.
+"""
+
+from bisnap.notifications.model import (
+    parse_json_object,
+    require_raw_body,
+)
+from bisnap.notifications.verify import (
+    DEFAULT_LEASE,
+    DEFAULT_WINDOW,
+    REQUIRED_HEADERS,
+    TRANSACTION_STATUSES,
+    Amount,
+    AsyncNotificationVerifier,
+    Notification,
+    NotificationVerifier,
+    TransactionStatus,
+)
+
+__all__ = [
+    "DEFAULT_LEASE",
+    "DEFAULT_WINDOW",
+    "REQUIRED_HEADERS",
+    "TRANSACTION_STATUSES",
+    "Amount",
+    "AsyncNotificationVerifier",
+    "Notification",
+    "NotificationVerifier",
+    "TransactionStatus",
+    "parse_json_object",
+    "require_raw_body",
+]
