@@ -11,7 +11,9 @@ BisnapError
 │   ├── SecretFormatError                    a PEM as client secret, "Bearer " in a token, ...
 │   ├── SignatureFormatError                 not base64/hex, wrong length, empty
 │   ├── HeaderError                          .header: a missing or malformed header
-│   └── ConfigurationError
+│   ├── ConfigurationError
+│   ├── RequestValidationError               .problems: each bad body field and its rule
+│   └── ResponseModelError                   an answer that does not fit its typed model
 ├── VerificationError                        the input was well formed but does not verify
 │   ├── SignatureMismatchError               .stage, .trace
 │   ├── TimestampOutOfWindowError            .direction ("too old"/"too new"), .skew
@@ -64,6 +66,8 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ReplayError",
+    "RequestValidationError",
+    "ResponseModelError",
     "SecretFormatError",
     "ServerError",
     "SignatureFormatError",
@@ -201,6 +205,47 @@ class HeaderError(InputError):
 
 class ConfigurationError(InputError):
     """bisnap was configured in a way that cannot work."""
+
+
+class RequestValidationError(InputError):
+    """A request body breaks the catalogue's rules; found before anything was sent.
+
+    `.endpoint` is the catalogue name; `.problems` holds `(field, rule, detail)` triples,
+    one per bad field (the dotted camelCase path the provider uses).
+    """
+
+    default_hint = (
+        "Fix the fields named above (the rules come from bisnap.catalogue); "
+        "pass validate=False to the client to send a body unchecked."
+    )
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        problems: tuple[tuple[str, str, str], ...] = (),
+        hint: str | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.problems = problems
+        super().__init__(message, hint=hint)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The dotted paths of the bad fields, in the order found."""
+        return tuple(problem[0] for problem in self.problems)
+
+    def _state(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "problems": self.problems}
+
+
+class ResponseModelError(InputError):
+    """A provider answer does not fit the typed model (its dict is still in `.body`)."""
+
+    default_hint = (
+        "Read the answer's .body dict instead, and report the field to the bisnap maintainers."
+    )
 
 
 # --- verification -----------------------------------------------------------------------
