@@ -13,6 +13,7 @@ from bisnap.errors import (
     BisnapError,
     BodyNotJSONError,
     BodyTypeError,
+    CallError,
     ConfigurationError,
     ConflictError,
     ConnectionFailedError,
@@ -54,6 +55,7 @@ from bisnap.headers import (
     redact_headers,
 )
 from bisnap.http import AsyncSnapClient, RetryPolicy, SnapAuth, SnapClient, SnapResponse
+from bisnap.http.tokens import AsyncTokenProvider, TokenProvider
 from bisnap.keys import (
     KeyDescription,
     KeyPair,
@@ -102,11 +104,9 @@ from bisnap.stores.memory import (
 )
 from bisnap.timestamps import TimestampStyle, format_timestamp, parse_timestamp
 from bisnap.tokens import (
-    AsyncTokenProvider,
     RefreshDecision,
     RefreshPolicy,
     StoreFallbackWarning,
-    TokenProvider,
     TokenRequest,
     build_b2b2c_token_request,
     build_token_request,
@@ -135,6 +135,7 @@ __all__ = [
     "BisnapError",
     "BodyNotJSONError",
     "BodyTypeError",
+    "CallError",
     "Clock",
     "ConfigurationError",
     "ConflictError",

@@ -22,15 +22,16 @@ BisnapError
 │   └── TokenExchangeError                   .code: the parsed responseCode, if any
 ├── StoreError
 │   └── StoreUnavailableError                the token/replay store could not be reached
-└── ApiError                                 a SNAP provider answered with a non-success code
-    ├── BadRequestError                      400xx: a malformed or incomplete request
-    ├── UnauthorizedError                    401xx00
-    ├── InvalidTokenError                    401xx01..04
-    ├── ForbiddenError                       403xx: refused for a business reason
-    ├── NotFoundError                        404xx
-    ├── ConflictError                        409xx00/409xx01
-    ├── RateLimitError                       429xx
-    ├── ServerError                          5xx
+└── CallError                                a SNAP call failed (catch both below)
+    ├── ApiError                             a provider answered with a non-success code
+    │   ├── BadRequestError                  400xx: a malformed or incomplete request
+    │   ├── UnauthorizedError                401xx00
+    │   ├── InvalidTokenError                401xx01..04
+    │   ├── ForbiddenError                   403xx: refused for a business reason
+    │   ├── NotFoundError                    404xx
+    │   ├── ConflictError                    409xx00/409xx01
+    │   ├── RateLimitError                   429xx
+    │   └── ServerError                      5xx
     └── TransportError                       no answer (timeout, connection lost)
         └── ConnectionFailedError            the request never left (connect failed)
 ```
@@ -53,6 +54,7 @@ __all__ = [
     "BisnapError",
     "BodyNotJSONError",
     "BodyTypeError",
+    "CallError",
     "ConfigurationError",
     "ConflictError",
     "ConnectionFailedError",
@@ -364,8 +366,39 @@ class StoreUnavailableError(StoreError):
 # --- provider answers ---------------------------------------------------------------------
 
 
-class ApiError(BisnapError):
-    """A SNAP provider answered with a non-success responseCode."""
+class CallError(BisnapError):
+    """A SNAP call failed: the provider refused it (`ApiError`) or did not answer
+    (`TransportError`). `except CallError` catches both.
+
+    `.external_id` is the X-EXTERNAL-ID the call was sent with, `.attempt` the attempt that
+    failed (1-based), `.trace` the request's signature trace (never pickled).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        trace: object | None = None,
+        external_id: str | None = None,
+        attempt: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.trace = trace
+        self.external_id = external_id
+        self.attempt = attempt
+        super().__init__(message, hint=hint)
+
+    def _state(self) -> dict[str, Any]:
+        return {"external_id": self.external_id, "attempt": self.attempt, "trace": None}
+
+
+class ApiError(CallError):
+    """A SNAP provider answered with a non-success responseCode.
+
+    `.code` (parsed responseCode), `.status_code`, `.body` (the parsed answer), and
+    `.debug_id`: the provider's id of the failed request (Midtrans's `referenceNo` on error
+    answers), to quote to the provider's support.
+    """
 
     def __init__(
         self,
@@ -376,15 +409,24 @@ class ApiError(BisnapError):
         body: object | None = None,
         trace: object | None = None,
         hint: str | None = None,
+        external_id: str | None = None,
+        attempt: int | None = None,
+        debug_id: str | None = None,
     ) -> None:
         self.code = code
         self.status_code = status_code
         self.body = body
-        self.trace = trace
-        super().__init__(message, hint=hint)
+        self.debug_id = debug_id
+        super().__init__(message, trace=trace, external_id=external_id, attempt=attempt, hint=hint)
 
     def _state(self) -> dict[str, Any]:
-        return {"code": self.code, "status_code": self.status_code, "body": self.body}
+        return {
+            **super()._state(),
+            "code": self.code,
+            "status_code": self.status_code,
+            "body": self.body,
+            "debug_id": self.debug_id,
+        }
 
 
 class UnauthorizedError(ApiError):
@@ -414,10 +456,32 @@ class ServerError(ApiError):
     default_hint = "Query the transaction status before retrying; never blindly re-send money."
 
 
-class TransportError(ApiError):
-    """No usable answer from the provider (timeout, connection error)."""
+class TransportError(CallError):
+    """No usable answer from the provider (timeout, connection lost): beside `ApiError`,
+    not under it, since no provider answered. `.retryable` is False for failures that a
+    re-send cannot mend (an unsupported URL scheme, a local protocol error)."""
 
     default_hint = "Check connectivity; query the transaction status before any retry."
+    #: No answer, so no responseCode, HTTP status or body (read like `ApiError`'s).
+    code: ResponseCode | None = None
+    status_code: int | None = None
+    body: object | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        trace: object | None = None,
+        external_id: str | None = None,
+        attempt: int | None = None,
+        retryable: bool = True,
+        hint: str | None = None,
+    ) -> None:
+        self.retryable = retryable
+        super().__init__(message, trace=trace, external_id=external_id, attempt=attempt, hint=hint)
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "retryable": self.retryable}
 
 
 class ConnectionFailedError(TransportError):

@@ -25,38 +25,51 @@ import anyio
 import httpx
 
 from bisnap.clock import Clock, SystemClock
-from bisnap.errors import ApiError, ConfigurationError
-from bisnap.headers import ExternalIdGenerator, redact_headers
+from bisnap.errors import ApiError, CallError, ConfigurationError, TransportError
+from bisnap.headers import ExternalIdGenerator, get_header, redact_headers
 from bisnap.http._endpoints import (
     async_endpoint,
     async_endpoint_signature,
     endpoint_signature,
     sync_endpoint,
 )
+from bisnap.http._flow import (
+    Answer,
+    Flow,
+    GetToken,
+    InvalidateToken,
+    Send,
+    Sleep,
+    adrive,
+    drive,
+)
+from bisnap.http._send import asend, send
 from bisnap.http.core import (
     AsyncTokenSource,
     Body,
     CustomerToken,
     PreparedRequest,
     RetryPolicy,
+    SignedBody,
     SnapResponse,
     Target,
     TokenSource,
     next_step,
     parse_response,
+    parse_retry_after,
     prepare,
     resolve_target,
     serialize_body,
+    sign_body,
     status_check_body,
     status_target,
     status_verdict,
-    transport_error,
 )
+from bisnap.http.tokens import AsyncTokenProvider, TokenProvider
 from bisnap.keys import PrivateKeyInput
 from bisnap.profiles import MIDTRANS, Environment, ProviderProfile
 from bisnap.secrets import AccessToken, Secret
 from bisnap.timestamps import format_timestamp
-from bisnap.tokens import AsyncTokenProvider, TokenProvider
 
 __all__ = ["AsyncSnapClient", "SnapClient"]
 
@@ -132,7 +145,7 @@ class _Shared:
     def _prepare(
         self,
         target: Target,
-        content: bytes,
+        body: SignedBody,
         *,
         token: AccessToken | None,
         external_id: str,
@@ -143,7 +156,7 @@ class _Shared:
     ) -> PreparedRequest:
         prepared = prepare(
             target,
-            content,
+            body,
             profile=self._profile,
             timestamp=format_timestamp(self._clock.now(), self._profile.timestamp_style),
             access_token=token,
@@ -169,13 +182,13 @@ class _Shared:
         return prepared
 
     def _parse(
-        self, target: Target, prepared: PreparedRequest, response: httpx.Response
+        self, target: Target, prepared: PreparedRequest, answer: Answer
     ) -> SnapResponse | ApiError:
         outcome = parse_response(
             target=target,
-            status_code=response.status_code,
-            headers=response.headers,
-            content=response.content,
+            status_code=answer.status_code,
+            headers=answer.headers,
+            content=answer.content,
             trace=prepared.trace,
             external_id=prepared.external_id,
             attempts=prepared.attempt,
@@ -185,12 +198,101 @@ class _Shared:
             logger.debug("%s: %s", target.label, outcome)
         return outcome
 
-    def _status_call(self, target: Target, content: bytes) -> tuple[Target, Body] | None:
+    def _call_flow(
+        self,
+        target: Target,
+        body: Body,
+        external_id: str | None,
+        customer_token: CustomerToken | None,
+        device_id: str | None,
+        headers: Mapping[str, str] | None,
+    ) -> Flow[SnapResponse]:
+        """One call, written once for both shells: sign → send → parse → decide.
+
+        The body is serialised, validated, minified and hashed once (`sign_body`); each
+        attempt only signs the new timestamp (and token). Yields `GetToken`,
+        `InvalidateToken`, `Send` and `Sleep` steps.
+        """
+        content = serialize_body(body)
+        signed = sign_body(target, content, profile=self._profile)
+        xid = self._external_id(target, external_id)
+        attempt, refreshed = 0, False
+        while True:
+            attempt += 1
+            token = (yield GetToken()) if target.signed else None
+            prepared = self._prepare(
+                target,
+                signed,
+                token=token,
+                external_id=xid,
+                attempt=attempt,
+                customer_token=customer_token,
+                device_id=device_id,
+                headers=headers,
+            )
+            retry_after: float | None = None
+            try:
+                answer = yield Send(
+                    prepared.method,
+                    prepared.url,
+                    prepared.content,
+                    prepared.headers,
+                    target.label,
+                    trace=prepared.trace,
+                    external_id=prepared.external_id,
+                    attempt=attempt,
+                )
+            except TransportError as err:
+                outcome: CallError = err
+            else:
+                parsed = self._parse(target, prepared, answer)
+                if isinstance(parsed, SnapResponse):
+                    return parsed
+                outcome = parsed
+                header = get_header(answer.headers, "Retry-After")
+                retry_after = parse_retry_after(header, now=self._clock.now())
+            step = next_step(
+                target.mode,
+                outcome,
+                attempt=attempt,
+                refreshed=refreshed,
+                policy=self._retry,
+                retry_after=retry_after,
+            )
+            if step.action == "refresh" and token is not None:
+                logger.info("%s: %s; refreshing the access token once", target.label, outcome)
+                yield InvalidateToken(token)
+                refreshed = True
+                continue
+            if step.action == "check_status":
+                checked = yield from self._check_status(target, content)
+                verdict = status_verdict(checked) if checked is not None else "unknown"
+                logger.warning("%s: %s; status check says %s", target.label, outcome, verdict)
+                if isinstance(checked, SnapResponse):
+                    return checked
+                if verdict != "absent":
+                    raise outcome
+                step = next_step(
+                    "safe", outcome, attempt=attempt, refreshed=True, policy=self._retry
+                )
+            if step.action == "retry":
+                logger.info("%s: %s; re-sending in %.2fs", target.label, outcome, step.delay)
+                yield Sleep(step.delay)
+                continue
+            raise outcome
+
+    def _check_status(
+        self, target: Target, content: bytes
+    ) -> Flow[SnapResponse | CallError | None]:
+        """Ask the status endpoint whether a money movement that got no answer exists."""
         status = status_target(target, self._profile, self._base_url)
         body = status_check_body(target.endpoint, content)
         if status is None or body is None:
             return None
-        return status, body
+        try:
+            return (yield from self._call_flow(status, body, None, None, None, None))
+        except CallError as err:
+            return err
 
     def _external_id(self, target: Target, external_id: str | None) -> str:
         if external_id is not None:
@@ -232,7 +334,7 @@ class SnapClient(_Shared):
 
     `base_url` is a URL or the name of one of the profile's environments (`"sandbox"`,
     `"staging"`, `"production"` for Midtrans). Without `token_provider`, a
-    `bisnap.tokens.TokenProvider` is built from `client_key` and `private_key` (sharing
+    `bisnap.TokenProvider` is built from `client_key` and `private_key` (sharing
     `http_client`). `external_ids` makes X-EXTERNAL-IDs (the profile's shape by default);
     `origin` is sent as the profile's ORIGIN header; `retry` bounds re-sends and `sleep` is
     what backoff waits with (tests pass a recorder). `repr` shows no secret.
@@ -288,6 +390,7 @@ class SnapClient(_Shared):
             sleep=self._sleep,
             grant_type_field=profile.grant_type_field,
             timestamp_style=profile.timestamp_style,
+            retry=self._retry,
         )
 
     def close(self) -> None:
@@ -351,68 +454,20 @@ class SnapClient(_Shared):
         device_id: str | None,
         headers: Mapping[str, str] | None,
     ) -> SnapResponse:
-        content = serialize_body(body)
-        xid = self._external_id(target, external_id)
-        attempt, refreshed = 0, False
-        while True:
-            attempt += 1
-            token = self._tokens.get() if target.signed else None
-            prepared = self._prepare(
-                target,
-                content,
-                token=token,
-                external_id=xid,
-                attempt=attempt,
-                customer_token=customer_token,
-                device_id=device_id,
-                headers=headers,
-            )
-            outcome = self._send(target, prepared)
-            if isinstance(outcome, SnapResponse):
-                return outcome
-            step = next_step(
-                target.mode, outcome, attempt=attempt, refreshed=refreshed, policy=self._retry
-            )
-            if step.action == "refresh" and token is not None:
-                logger.info("%s: %s; refreshing the access token once", target.label, outcome)
-                self._tokens.invalidate(token)
-                refreshed = True
-                continue
-            if step.action == "check_status":
-                answer = self._check_status(target, content)
-                verdict = status_verdict(answer) if answer is not None else "unknown"
-                logger.warning("%s: %s; status check says %s", target.label, outcome, verdict)
-                if isinstance(answer, SnapResponse):
-                    return answer
-                if verdict != "absent":
-                    raise outcome
-                step = next_step(
-                    "safe", outcome, attempt=attempt, refreshed=True, policy=self._retry
-                )
-            if step.action == "retry":
-                logger.info("%s: %s; re-sending in %.2fs", target.label, outcome, step.delay)
-                self._sleep(step.delay)
-                continue
-            raise outcome
+        flow = self._call_flow(target, body, external_id, customer_token, device_id, headers)
+        return drive(flow, self._perform)
 
-    def _send(self, target: Target, prepared: PreparedRequest) -> SnapResponse | ApiError:
-        request = self._http.build_request(
-            prepared.method, prepared.url, content=prepared.content, headers=prepared.headers
-        )
-        try:
-            response = self._http.send(request)
-        except httpx.RequestError as exc:
-            return transport_error(exc, target=target, trace=prepared.trace)
-        return self._parse(target, prepared, response)
-
-    def _check_status(self, target: Target, content: bytes) -> SnapResponse | ApiError | None:
-        call = self._status_call(target, content)
-        if call is None:
+    def _perform(self, step: object) -> object:
+        if isinstance(step, Send):
+            return send(self._http, step)
+        if isinstance(step, GetToken):
+            return self._tokens.get()
+        if isinstance(step, InvalidateToken):
+            return self._tokens.invalidate(step.token)
+        if isinstance(step, Sleep):
+            self._sleep(step.seconds)
             return None
-        try:
-            return self._execute(call[0], call[1], None, None, None, None)
-        except ApiError as err:
-            return err
+        raise TypeError(f"unknown flow step {step!r}")
 
     # --- catalogue endpoints: one per entry, built from the catalogue (bisnap.http._endpoints)
     create_va = sync_endpoint("create_va", endpoint_signature)
@@ -451,7 +506,7 @@ class SnapClient(_Shared):
 class AsyncSnapClient(_Shared):
     """The async twin of `SnapClient` over `httpx.AsyncClient` (same methods, awaited).
 
-    Without `token_provider`, a `bisnap.tokens.AsyncTokenProvider` is built from
+    Without `token_provider`, a `bisnap.AsyncTokenProvider` is built from
     `client_key` and `private_key`. `sleep` is awaited for backoff (default `anyio.sleep`).
     """
 
@@ -501,6 +556,7 @@ class AsyncSnapClient(_Shared):
             sleep=self._sleep,
             grant_type_field=profile.grant_type_field,
             timestamp_style=profile.timestamp_style,
+            retry=self._retry,
         )
 
     async def close(self) -> None:
@@ -564,68 +620,20 @@ class AsyncSnapClient(_Shared):
         device_id: str | None,
         headers: Mapping[str, str] | None,
     ) -> SnapResponse:
-        content = serialize_body(body)
-        xid = self._external_id(target, external_id)
-        attempt, refreshed = 0, False
-        while True:
-            attempt += 1
-            token = await self._tokens.get() if target.signed else None
-            prepared = self._prepare(
-                target,
-                content,
-                token=token,
-                external_id=xid,
-                attempt=attempt,
-                customer_token=customer_token,
-                device_id=device_id,
-                headers=headers,
-            )
-            outcome = await self._send(target, prepared)
-            if isinstance(outcome, SnapResponse):
-                return outcome
-            step = next_step(
-                target.mode, outcome, attempt=attempt, refreshed=refreshed, policy=self._retry
-            )
-            if step.action == "refresh" and token is not None:
-                logger.info("%s: %s; refreshing the access token once", target.label, outcome)
-                await self._tokens.invalidate(token)
-                refreshed = True
-                continue
-            if step.action == "check_status":
-                answer = await self._check_status(target, content)
-                verdict = status_verdict(answer) if answer is not None else "unknown"
-                logger.warning("%s: %s; status check says %s", target.label, outcome, verdict)
-                if isinstance(answer, SnapResponse):
-                    return answer
-                if verdict != "absent":
-                    raise outcome
-                step = next_step(
-                    "safe", outcome, attempt=attempt, refreshed=True, policy=self._retry
-                )
-            if step.action == "retry":
-                logger.info("%s: %s; re-sending in %.2fs", target.label, outcome, step.delay)
-                await self._sleep(step.delay)
-                continue
-            raise outcome
+        flow = self._call_flow(target, body, external_id, customer_token, device_id, headers)
+        return await adrive(flow, self._perform)
 
-    async def _send(self, target: Target, prepared: PreparedRequest) -> SnapResponse | ApiError:
-        request = self._http.build_request(
-            prepared.method, prepared.url, content=prepared.content, headers=prepared.headers
-        )
-        try:
-            response = await self._http.send(request)
-        except httpx.RequestError as exc:
-            return transport_error(exc, target=target, trace=prepared.trace)
-        return self._parse(target, prepared, response)
-
-    async def _check_status(self, target: Target, content: bytes) -> SnapResponse | ApiError | None:
-        call = self._status_call(target, content)
-        if call is None:
+    async def _perform(self, step: object) -> object:
+        if isinstance(step, Send):
+            return await asend(self._http, step)
+        if isinstance(step, GetToken):
+            return await self._tokens.get()
+        if isinstance(step, InvalidateToken):
+            return await self._tokens.invalidate(step.token)
+        if isinstance(step, Sleep):
+            await self._sleep(step.seconds)
             return None
-        try:
-            return await self._execute(call[0], call[1], None, None, None, None)
-        except ApiError as err:
-            return err
+        raise TypeError(f"unknown flow step {step!r}")
 
     # --- catalogue endpoints: one per entry, built from the catalogue (bisnap.http._endpoints)
     create_va = async_endpoint("create_va", async_endpoint_signature)

@@ -14,10 +14,14 @@ from bisnap import (
     AsyncTokenProvider,
     FixedClock,
     KeyPair,
+    RetryPolicy,
     TokenExchangeError,
     TokenProvider,
     generate_key_pair,
 )
+
+#: The providers' default schedule (0.5 s, doubling, at most 5 s) with the jitter pinned.
+PINNED = RetryPolicy(backoff=0.5, max_backoff=5.0, random=lambda: 0.0)
 
 
 class Endpoint(Protocol):
@@ -112,6 +116,7 @@ def test_server_errors_are_retried_over_http(token_endpoint: Endpoint, token_key
         client_key=token_endpoint.client_key,
         private_key=token_keys.private_key,
         sleep=waits.append,
+        retry=PINNED,
     ) as provider:
         assert provider.get().reveal() == "SENTINEL-TOKEN-3"
     assert waits == [0.5, 1.0]
@@ -126,6 +131,7 @@ def test_connection_refused_is_a_token_exchange_error(token_keys: KeyPair) -> No
             private_key=token_keys.private_key,
             sleep=waits.append,
             timeout=2.0,
+            retry=PINNED,
         ) as provider,
         pytest.raises(TokenExchangeError, match="did not answer"),
     ):

@@ -211,9 +211,15 @@ def make_client(
         "clock": TickingClock(),
         "sleep": recorder.append,
         "http_client": httpx.Client(transport=httpx.MockTransport(mock)),
+        "retry": RetryPolicy(random=no_jitter),
     }
     options.update(kwargs)
     return SnapClient(**options)
+
+
+def no_jitter() -> float:
+    """The jitter source pinned at 0: the retry schedule exactly as configured."""
+    return 0.0
 
 
 def compact(body: Any) -> bytes:
@@ -394,7 +400,7 @@ def test_replay_is_bounded() -> None:
     mock = SnapMock()
     mock.on("/create-va", *[(500, {"responseCode": "5002701"})] * 5)
     sleeps: list[float] = []
-    client = make_client(mock, sleeps=sleeps, retry=RetryPolicy(max_attempts=4))
+    client = make_client(mock, sleeps=sleeps, retry=RetryPolicy(max_attempts=4, random=no_jitter))
     with client, pytest.raises(ServerError) as info:
         client.create_va(VA_BODY)
     assert len(mock.requests) == 4

@@ -12,6 +12,7 @@ from bisnap import (
     AsyncSnapClient,
     ConnectionFailedError,
     InvalidTokenError,
+    RetryPolicy,
     ServerError,
     UnauthorizedError,
 )
@@ -27,6 +28,7 @@ from tests.unit.test_client import (
     SnapMock,
     TickingClock,
     compact,
+    no_jitter,
     snap_json,
 )
 
@@ -56,6 +58,7 @@ def make_async_client(
         "clock": TickingClock(),
         "sleep": sleep,
         "http_client": httpx.AsyncClient(transport=httpx.MockTransport(mock)),
+        "retry": RetryPolicy(random=no_jitter),
     }
     options.update(kwargs)
     return AsyncSnapClient(**options)

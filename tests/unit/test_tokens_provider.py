@@ -23,6 +23,7 @@ from bisnap import (
     FixedClock,
     KeyPair,
     MemoryTokenStore,
+    RetryPolicy,
     TokenError,
     TokenExchangeError,
     TokenProvider,
@@ -35,6 +36,13 @@ T0 = datetime(2024, 3, 5, 10, 37, 16, tzinfo=UTC)
 BASE = "https://merchants.sbx.midtrans.com"
 CLIENT_KEY = "G-UNIT-1"
 PREFIX = "SENTINEL-provider-token-"
+
+
+def no_jitter(max_attempts: int = 3, backoff: float = 0.5, max_backoff: float = 5.0) -> RetryPolicy:
+    """The providers' default schedule with the jitter source pinned (exact delays)."""
+    return RetryPolicy(
+        max_attempts=max_attempts, backoff=backoff, max_backoff=max_backoff, random=lambda: 0.0
+    )
 
 
 class Endpoint:
@@ -127,6 +135,7 @@ def provider(
         clock=clock,
         http_client=client,
         sleep=sleeps,
+        retry=no_jitter(),
     ) as prov:
         yield prov
     client.close()
@@ -136,6 +145,8 @@ def _aprovider(
     endpoint: Endpoint, keys: KeyPair, clock: FixedClock, sleeps: Sleeps, **options: object
 ) -> AsyncTokenProvider:
     client = httpx.AsyncClient(transport=httpx.MockTransport(endpoint.ahandler))
+    attempts = options.pop("max_attempts", 3)
+    assert isinstance(attempts, int)
     return AsyncTokenProvider(
         base_url=BASE,
         client_key=CLIENT_KEY,
@@ -143,6 +154,7 @@ def _aprovider(
         clock=clock,
         http_client=client,
         sleep=sleeps.asleep,
+        retry=no_jitter(max_attempts=attempts),
         **options,  # type: ignore[arg-type]
     )
 
@@ -264,9 +276,7 @@ def test_retries_then_success(
         clock=clock,
         http_client=client,
         sleep=sleeps,
-        max_attempts=4,
-        backoff=0.25,
-        max_backoff=0.3,
+        retry=no_jitter(max_attempts=4, backoff=0.25, max_backoff=0.3),
     )
     assert prov.get().reveal() == f"{PREFIX}3"
     assert sleeps.calls == [0.25, 0.3]
