@@ -5,6 +5,9 @@ re-serialising them, load keys in every form they arrive in, and get typed error
 say what to fix.
 """
 
+import logging
+
+from bisnap._version import __version__ as __version__
 from bisnap.canonical import EMPTY_BODY_SHA256
 from bisnap.clock import JAKARTA, Clock, FixedClock, SystemClock
 from bisnap.errors import (
@@ -27,6 +30,8 @@ from bisnap.errors import (
     NotFoundError,
     RateLimitError,
     ReplayError,
+    RequestValidationError,
+    ResponseModelError,
     SecretFormatError,
     ServerError,
     SignatureFormatError,
@@ -56,6 +61,7 @@ from bisnap.headers import (
 )
 from bisnap.http import AsyncSnapClient, RetryPolicy, SnapAuth, SnapClient, SnapResponse
 from bisnap.http.tokens import AsyncTokenProvider, TokenProvider
+from bisnap.http.typed import TypedResponse
 from bisnap.keys import (
     KeyDescription,
     KeyPair,
@@ -116,7 +122,8 @@ from bisnap.tokens import (
     parse_token_response,
 )
 
-__version__ = "0.1.0"
+# The library logs under "bisnap" and leaves handlers to the application.
+logging.getLogger("bisnap").addHandler(logging.NullHandler())
 
 __all__ = [
     "EMPTY_BODY_SHA256",
@@ -165,7 +172,9 @@ __all__ = [
     "RefreshDecision",
     "RefreshPolicy",
     "ReplayError",
+    "RequestValidationError",
     "ResponseCode",
+    "ResponseModelError",
     "RetryPolicy",
     "Secret",
     "SecretFormatError",
@@ -190,6 +199,7 @@ __all__ = [
     "TokenStore",
     "TransactionStatus",
     "TransportError",
+    "TypedResponse",
     "UnauthorizedError",
     "VerificationError",
     "build_access_token_headers",

@@ -47,6 +47,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bisnap import models as m
+from bisnap._version import USER_AGENT
 from bisnap.http.core import Body, CustomerToken, SnapResponse
 from bisnap.http.typed import RequestBody, TypedResponse, prepare_body, typed_response
 from bisnap.keys import PrivateKeyInput
@@ -59,9 +60,17 @@ class _Endpoints:
 
     _validate: bool = True
     _seamless_key: PrivateKeyInput | None = None
+    _agent_per_call: bool = False
 
     def _body(self, name: str, body: RequestBody) -> Body:
         return prepare_body(name, body, validate=self._validate, private_key=self._seamless_key)
+
+    def _headers(self, headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+        if not self._agent_per_call or (
+            headers and any(key.lower() == "user-agent" for key in headers)
+        ):
+            return headers
+        return {"User-Agent": USER_AGENT, **(headers or {})}
 
 
 class SyncEndpoints(_Endpoints):
@@ -150,7 +159,7 @@ def _method(endpoint: Endpoint, *, is_async: bool) -> str:
         """
         content = self._body("{name}", body)
         answer = {wait}self._call(
-            "{name}", content, external_id, customer_token, device_id, headers
+            "{name}", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.{response})
 '''

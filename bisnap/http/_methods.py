@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bisnap import models as m
+from bisnap._version import USER_AGENT
 from bisnap.http.core import Body, CustomerToken, SnapResponse
 from bisnap.http.typed import RequestBody, TypedResponse, prepare_body, typed_response
 from bisnap.keys import PrivateKeyInput
@@ -26,9 +27,17 @@ class _Endpoints:
 
     _validate: bool = True
     _seamless_key: PrivateKeyInput | None = None
+    _agent_per_call: bool = False
 
     def _body(self, name: str, body: RequestBody) -> Body:
         return prepare_body(name, body, validate=self._validate, private_key=self._seamless_key)
+
+    def _headers(self, headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+        if not self._agent_per_call or (
+            headers and any(key.lower() == "user-agent" for key in headers)
+        ):
+            return headers
+        return {"User-Agent": USER_AGENT, **(headers or {})}
 
 
 class SyncEndpoints(_Endpoints):
@@ -67,7 +76,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("create_va", body)
-        answer = self._call("create_va", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "create_va", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.CreateVaResponse)
 
     def va_status(
@@ -91,7 +102,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("va_status", body)
-        answer = self._call("va_status", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "va_status", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.VaStatusResponse)
 
     def delete_va(
@@ -115,7 +128,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("delete_va", body)
-        answer = self._call("delete_va", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "delete_va", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.DeleteVaResponse)
 
     def qris_generate(
@@ -140,7 +155,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("qris_generate", body)
         answer = self._call(
-            "qris_generate", content, external_id, customer_token, device_id, headers
+            "qris_generate", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.QrisGenerateResponse)
 
@@ -165,7 +180,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("qris_query", body)
-        answer = self._call("qris_query", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "qris_query", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.QrisQueryResponse)
 
     def qris_refund(
@@ -189,7 +206,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("qris_refund", body)
-        answer = self._call("qris_refund", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "qris_refund", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.QrisRefundResponse)
 
     def qris_cancel(
@@ -213,7 +232,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("qris_cancel", body)
-        answer = self._call("qris_cancel", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "qris_cancel", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.QrisCancelResponse)
 
     def debit_payment(
@@ -239,7 +260,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("debit_payment", body)
         answer = self._call(
-            "debit_payment", content, external_id, customer_token, device_id, headers
+            "debit_payment", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DebitPaymentResponse)
 
@@ -265,7 +286,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("debit_status", body)
         answer = self._call(
-            "debit_status", content, external_id, customer_token, device_id, headers
+            "debit_status", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DebitStatusResponse)
 
@@ -291,7 +312,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("debit_refund", body)
         answer = self._call(
-            "debit_refund", content, external_id, customer_token, device_id, headers
+            "debit_refund", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DebitRefundResponse)
 
@@ -317,7 +338,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("debit_cancel", body)
         answer = self._call(
-            "debit_cancel", content, external_id, customer_token, device_id, headers
+            "debit_cancel", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DebitCancelResponse)
 
@@ -344,7 +365,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("get_auth_code", body)
         answer = self._call(
-            "get_auth_code", content, external_id, customer_token, device_id, headers
+            "get_auth_code", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.GetAuthCodeResponse)
 
@@ -370,7 +391,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("account_binding", body)
         answer = self._call(
-            "account_binding", content, external_id, customer_token, device_id, headers
+            "account_binding",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.AccountBindingResponse)
 
@@ -397,7 +423,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("account_binding_inquiry", body)
         answer = self._call(
-            "account_binding_inquiry", content, external_id, customer_token, device_id, headers
+            "account_binding_inquiry",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.AccountBindingInquiryResponse)
 
@@ -424,7 +455,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("account_unbinding", body)
         answer = self._call(
-            "account_unbinding", content, external_id, customer_token, device_id, headers
+            "account_unbinding",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.AccountUnbindingResponse)
 
@@ -451,7 +487,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("auth_payment", body)
         answer = self._call(
-            "auth_payment", content, external_id, customer_token, device_id, headers
+            "auth_payment", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.AuthPaymentResponse)
 
@@ -476,7 +512,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("auth_query", body)
-        answer = self._call("auth_query", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "auth_query", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.AuthQueryResponse)
 
     def auth_capture(
@@ -501,7 +539,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("auth_capture", body)
         answer = self._call(
-            "auth_capture", content, external_id, customer_token, device_id, headers
+            "auth_capture", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.AuthCaptureResponse)
 
@@ -526,7 +564,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("auth_void", body)
-        answer = self._call("auth_void", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "auth_void", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.AuthVoidResponse)
 
     def auth_refund(
@@ -550,7 +590,9 @@ class SyncEndpoints(_Endpoints):
             ApiError: a non-success responseCode (a subclass says which); TransportError.
         """
         content = self._body("auth_refund", body)
-        answer = self._call("auth_refund", content, external_id, customer_token, device_id, headers)
+        answer = self._call(
+            "auth_refund", content, external_id, customer_token, device_id, self._headers(headers)
+        )
         return typed_response(answer, m.AuthRefundResponse)
 
     def transaction_history_list(
@@ -575,7 +617,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("transaction_history_list", body)
         answer = self._call(
-            "transaction_history_list", content, external_id, customer_token, device_id, headers
+            "transaction_history_list",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.TransactionHistoryListResponse)
 
@@ -601,7 +648,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("transaction_history_detail", body)
         answer = self._call(
-            "transaction_history_detail", content, external_id, customer_token, device_id, headers
+            "transaction_history_detail",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.TransactionHistoryDetailResponse)
 
@@ -627,7 +679,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("external_account_inquiry", body)
         answer = self._call(
-            "external_account_inquiry", content, external_id, customer_token, device_id, headers
+            "external_account_inquiry",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.ExternalAccountInquiryResponse)
 
@@ -653,7 +710,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("intrabank_transfer", body)
         answer = self._call(
-            "intrabank_transfer", content, external_id, customer_token, device_id, headers
+            "intrabank_transfer",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.IntrabankTransferResponse)
 
@@ -679,7 +741,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("interbank_transfer", body)
         answer = self._call(
-            "interbank_transfer", content, external_id, customer_token, device_id, headers
+            "interbank_transfer",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.InterbankTransferResponse)
 
@@ -705,7 +772,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("va_inquiry_intrabank", body)
         answer = self._call(
-            "va_inquiry_intrabank", content, external_id, customer_token, device_id, headers
+            "va_inquiry_intrabank",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.VaInquiryIntrabankResponse)
 
@@ -731,7 +803,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("va_payment_intrabank", body)
         answer = self._call(
-            "va_payment_intrabank", content, external_id, customer_token, device_id, headers
+            "va_payment_intrabank",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.VaPaymentIntrabankResponse)
 
@@ -757,7 +834,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("emoney_account_inquiry", body)
         answer = self._call(
-            "emoney_account_inquiry", content, external_id, customer_token, device_id, headers
+            "emoney_account_inquiry",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.EmoneyAccountInquiryResponse)
 
@@ -783,7 +865,7 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("emoney_topup", body)
         answer = self._call(
-            "emoney_topup", content, external_id, customer_token, device_id, headers
+            "emoney_topup", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.EmoneyTopupResponse)
 
@@ -809,7 +891,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("balance_inquiry", body)
         answer = self._call(
-            "balance_inquiry", content, external_id, customer_token, device_id, headers
+            "balance_inquiry",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.BalanceInquiryResponse)
 
@@ -835,7 +922,12 @@ class SyncEndpoints(_Endpoints):
         """
         content = self._body("transfer_status", body)
         answer = self._call(
-            "transfer_status", content, external_id, customer_token, device_id, headers
+            "transfer_status",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.TransferStatusResponse)
 
@@ -877,7 +969,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("create_va", body)
         answer = await self._call(
-            "create_va", content, external_id, customer_token, device_id, headers
+            "create_va", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.CreateVaResponse)
 
@@ -903,7 +995,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("va_status", body)
         answer = await self._call(
-            "va_status", content, external_id, customer_token, device_id, headers
+            "va_status", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.VaStatusResponse)
 
@@ -929,7 +1021,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("delete_va", body)
         answer = await self._call(
-            "delete_va", content, external_id, customer_token, device_id, headers
+            "delete_va", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DeleteVaResponse)
 
@@ -955,7 +1047,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("qris_generate", body)
         answer = await self._call(
-            "qris_generate", content, external_id, customer_token, device_id, headers
+            "qris_generate", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.QrisGenerateResponse)
 
@@ -981,7 +1073,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("qris_query", body)
         answer = await self._call(
-            "qris_query", content, external_id, customer_token, device_id, headers
+            "qris_query", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.QrisQueryResponse)
 
@@ -1007,7 +1099,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("qris_refund", body)
         answer = await self._call(
-            "qris_refund", content, external_id, customer_token, device_id, headers
+            "qris_refund", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.QrisRefundResponse)
 
@@ -1033,7 +1125,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("qris_cancel", body)
         answer = await self._call(
-            "qris_cancel", content, external_id, customer_token, device_id, headers
+            "qris_cancel", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.QrisCancelResponse)
 
@@ -1060,7 +1152,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("debit_payment", body)
         answer = await self._call(
-            "debit_payment", content, external_id, customer_token, device_id, headers
+            "debit_payment", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DebitPaymentResponse)
 
@@ -1086,7 +1178,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("debit_status", body)
         answer = await self._call(
-            "debit_status", content, external_id, customer_token, device_id, headers
+            "debit_status", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DebitStatusResponse)
 
@@ -1112,7 +1204,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("debit_refund", body)
         answer = await self._call(
-            "debit_refund", content, external_id, customer_token, device_id, headers
+            "debit_refund", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DebitRefundResponse)
 
@@ -1138,7 +1230,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("debit_cancel", body)
         answer = await self._call(
-            "debit_cancel", content, external_id, customer_token, device_id, headers
+            "debit_cancel", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.DebitCancelResponse)
 
@@ -1165,7 +1257,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("get_auth_code", body)
         answer = await self._call(
-            "get_auth_code", content, external_id, customer_token, device_id, headers
+            "get_auth_code", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.GetAuthCodeResponse)
 
@@ -1191,7 +1283,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("account_binding", body)
         answer = await self._call(
-            "account_binding", content, external_id, customer_token, device_id, headers
+            "account_binding",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.AccountBindingResponse)
 
@@ -1218,7 +1315,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("account_binding_inquiry", body)
         answer = await self._call(
-            "account_binding_inquiry", content, external_id, customer_token, device_id, headers
+            "account_binding_inquiry",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.AccountBindingInquiryResponse)
 
@@ -1245,7 +1347,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("account_unbinding", body)
         answer = await self._call(
-            "account_unbinding", content, external_id, customer_token, device_id, headers
+            "account_unbinding",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.AccountUnbindingResponse)
 
@@ -1272,7 +1379,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("auth_payment", body)
         answer = await self._call(
-            "auth_payment", content, external_id, customer_token, device_id, headers
+            "auth_payment", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.AuthPaymentResponse)
 
@@ -1298,7 +1405,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("auth_query", body)
         answer = await self._call(
-            "auth_query", content, external_id, customer_token, device_id, headers
+            "auth_query", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.AuthQueryResponse)
 
@@ -1324,7 +1431,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("auth_capture", body)
         answer = await self._call(
-            "auth_capture", content, external_id, customer_token, device_id, headers
+            "auth_capture", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.AuthCaptureResponse)
 
@@ -1350,7 +1457,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("auth_void", body)
         answer = await self._call(
-            "auth_void", content, external_id, customer_token, device_id, headers
+            "auth_void", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.AuthVoidResponse)
 
@@ -1376,7 +1483,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("auth_refund", body)
         answer = await self._call(
-            "auth_refund", content, external_id, customer_token, device_id, headers
+            "auth_refund", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.AuthRefundResponse)
 
@@ -1402,7 +1509,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("transaction_history_list", body)
         answer = await self._call(
-            "transaction_history_list", content, external_id, customer_token, device_id, headers
+            "transaction_history_list",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.TransactionHistoryListResponse)
 
@@ -1428,7 +1540,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("transaction_history_detail", body)
         answer = await self._call(
-            "transaction_history_detail", content, external_id, customer_token, device_id, headers
+            "transaction_history_detail",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.TransactionHistoryDetailResponse)
 
@@ -1454,7 +1571,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("external_account_inquiry", body)
         answer = await self._call(
-            "external_account_inquiry", content, external_id, customer_token, device_id, headers
+            "external_account_inquiry",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.ExternalAccountInquiryResponse)
 
@@ -1480,7 +1602,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("intrabank_transfer", body)
         answer = await self._call(
-            "intrabank_transfer", content, external_id, customer_token, device_id, headers
+            "intrabank_transfer",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.IntrabankTransferResponse)
 
@@ -1506,7 +1633,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("interbank_transfer", body)
         answer = await self._call(
-            "interbank_transfer", content, external_id, customer_token, device_id, headers
+            "interbank_transfer",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.InterbankTransferResponse)
 
@@ -1532,7 +1664,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("va_inquiry_intrabank", body)
         answer = await self._call(
-            "va_inquiry_intrabank", content, external_id, customer_token, device_id, headers
+            "va_inquiry_intrabank",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.VaInquiryIntrabankResponse)
 
@@ -1558,7 +1695,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("va_payment_intrabank", body)
         answer = await self._call(
-            "va_payment_intrabank", content, external_id, customer_token, device_id, headers
+            "va_payment_intrabank",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.VaPaymentIntrabankResponse)
 
@@ -1584,7 +1726,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("emoney_account_inquiry", body)
         answer = await self._call(
-            "emoney_account_inquiry", content, external_id, customer_token, device_id, headers
+            "emoney_account_inquiry",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.EmoneyAccountInquiryResponse)
 
@@ -1610,7 +1757,7 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("emoney_topup", body)
         answer = await self._call(
-            "emoney_topup", content, external_id, customer_token, device_id, headers
+            "emoney_topup", content, external_id, customer_token, device_id, self._headers(headers)
         )
         return typed_response(answer, m.EmoneyTopupResponse)
 
@@ -1636,7 +1783,12 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("balance_inquiry", body)
         answer = await self._call(
-            "balance_inquiry", content, external_id, customer_token, device_id, headers
+            "balance_inquiry",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.BalanceInquiryResponse)
 
@@ -1662,6 +1814,11 @@ class AsyncEndpoints(_Endpoints):
         """
         content = self._body("transfer_status", body)
         answer = await self._call(
-            "transfer_status", content, external_id, customer_token, device_id, headers
+            "transfer_status",
+            content,
+            external_id,
+            customer_token,
+            device_id,
+            self._headers(headers),
         )
         return typed_response(answer, m.TransferStatusResponse)

@@ -19,20 +19,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import anyio
 import httpx
 
+from bisnap._version import USER_AGENT
 from bisnap.clock import Clock, SystemClock
 from bisnap.errors import ApiError, CallError, ConfigurationError, TransportError
 from bisnap.headers import ExternalIdGenerator, get_header, redact_headers
-from bisnap.http._endpoints import (
-    async_endpoint,
-    async_endpoint_signature,
-    endpoint_signature,
-    sync_endpoint,
-)
 from bisnap.http._flow import (
     Answer,
     Flow,
@@ -44,6 +39,7 @@ from bisnap.http._flow import (
     drive,
 )
 from bisnap.http._send import asend, send
+from bisnap.http.conveniences import AsyncConveniences, SyncConveniences
 from bisnap.http.core import (
     AsyncTokenSource,
     Body,
@@ -69,6 +65,7 @@ from bisnap.http.tokens import AsyncTokenProvider, TokenProvider
 from bisnap.keys import PrivateKeyInput
 from bisnap.profiles import MIDTRANS, Environment, ProviderProfile
 from bisnap.secrets import AccessToken, Secret
+from bisnap.settings import client_settings
 from bisnap.timestamps import format_timestamp
 
 __all__ = ["AsyncSnapClient", "SnapClient"]
@@ -299,6 +296,26 @@ class _Shared:
             return external_id
         return self._ids.next() if target.signed else ""
 
+    def _configure(
+        self,
+        private_key: PrivateKeyInput | None,
+        *,
+        validate: bool,
+        http_client: object,
+        event_hooks: object,
+    ) -> None:
+        """Typed-call settings: validation, the key for seamlessSign, the User-Agent."""
+        if http_client is not None and event_hooks is not None:
+            raise ConfigurationError(
+                "event_hooks are for the httpx client bisnap creates",
+                hint="With http_client=, set event_hooks on your own httpx client.",
+            )
+        self._validate = validate
+        self._seamless_key = private_key
+        # A client bisnap creates sends User-Agent by default; with the caller's client,
+        # each catalogue call adds it (unless the caller's headers set one).
+        self._agent_per_call = http_client is not None
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(base_url={self._base_url!r}, profile={self._profile.name!r}, "
@@ -329,7 +346,21 @@ def _require_key(private_key: PrivateKeyInput | None, client_key: str) -> Privat
     return private_key
 
 
-class SnapClient(_Shared):
+def _http_options(event_hooks: Mapping[str, list[Callable[..., Any]]] | None) -> dict[str, Any]:
+    """The options of the httpx client bisnap creates: User-Agent and the caller's hooks."""
+    options: dict[str, Any] = {"headers": {"User-Agent": USER_AGENT}}
+    if event_hooks is not None:
+        unknown = set(event_hooks) - {"request", "response"}
+        if unknown:
+            raise ConfigurationError(
+                f"unknown event hook kind {sorted(unknown)[0]!r}",
+                hint='event_hooks takes {"request": [...], "response": [...]}, as httpx does.',
+            )
+        options["event_hooks"] = {kind: list(hooks) for kind, hooks in event_hooks.items()}
+    return options
+
+
+class SnapClient(_Shared, SyncConveniences):
     """A sync SNAP client over `httpx.Client`: one method per catalogue endpoint.
 
     `base_url` is a URL or the name of one of the profile's environments (`"sandbox"`,
@@ -338,6 +369,11 @@ class SnapClient(_Shared):
     `http_client`). `external_ids` makes X-EXTERNAL-IDs (the profile's shape by default);
     `origin` is sent as the profile's ORIGIN header; `retry` bounds re-sends and `sleep` is
     what backoff waits with (tests pass a recorder). `repr` shows no secret.
+
+    Catalogue methods take the endpoint's `bisnap.models` request or a dict, check it
+    against the catalogue before sending (`validate=False` turns that off) and return a
+    `TypedResponse`. `event_hooks` go to the httpx client bisnap creates; every request
+    says `User-Agent: bisnap/<version>`. `from_env()` reads the `BISNAP_*` variables.
 
     Raises:
         ConfigurationError: empty secret/ids, an unknown environment name, no private key
@@ -363,6 +399,8 @@ class SnapClient(_Shared):
         http_client: httpx.Client | None = None,
         origin: str | None = None,
         timeout: float = _DEFAULT_TIMEOUT,
+        validate: bool = True,
+        event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -378,7 +416,10 @@ class SnapClient(_Shared):
             origin=origin,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
+        self._http = http_client or httpx.Client(timeout=timeout, **_http_options(event_hooks))
+        self._configure(
+            private_key, validate=validate, http_client=http_client, event_hooks=event_hooks
+        )
         self._sleep = sleep if sleep is not None else time.sleep
         self._tokens: TokenSource = token_provider or TokenProvider(
             base_url=self._base_url,
@@ -392,6 +433,19 @@ class SnapClient(_Shared):
             timestamp_style=profile.timestamp_style,
             retry=self._retry,
         )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client configured from the `BISNAP_*` variables the CLI reads.
+
+        `env` defaults to `os.environ`; `options` are keyword arguments of the constructor
+        and override what the environment says (see `bisnap.settings` for the names).
+
+        Raises:
+            ConfigurationError: a required variable is missing, a key path is not a file.
+            KeyFormatError: BISNAP_PRIVATE_KEY is not an RSA private key.
+        """
+        return cls(**{**client_settings(env), **options})
 
     def close(self) -> None:
         """Close the HTTP connection pool (only if this client created it)."""
@@ -469,41 +523,8 @@ class SnapClient(_Shared):
             return None
         raise TypeError(f"unknown flow step {step!r}")
 
-    # --- catalogue endpoints: one per entry, built from the catalogue (bisnap.http._endpoints)
-    create_va = sync_endpoint("create_va", endpoint_signature)
-    va_status = sync_endpoint("va_status", endpoint_signature)
-    delete_va = sync_endpoint("delete_va", endpoint_signature)
-    qris_generate = sync_endpoint("qris_generate", endpoint_signature)
-    qris_query = sync_endpoint("qris_query", endpoint_signature)
-    qris_refund = sync_endpoint("qris_refund", endpoint_signature)
-    qris_cancel = sync_endpoint("qris_cancel", endpoint_signature)
-    debit_payment = sync_endpoint("debit_payment", endpoint_signature)
-    debit_status = sync_endpoint("debit_status", endpoint_signature)
-    debit_refund = sync_endpoint("debit_refund", endpoint_signature)
-    debit_cancel = sync_endpoint("debit_cancel", endpoint_signature)
-    get_auth_code = sync_endpoint("get_auth_code", endpoint_signature)
-    account_binding = sync_endpoint("account_binding", endpoint_signature)
-    account_binding_inquiry = sync_endpoint("account_binding_inquiry", endpoint_signature)
-    account_unbinding = sync_endpoint("account_unbinding", endpoint_signature)
-    auth_payment = sync_endpoint("auth_payment", endpoint_signature)
-    auth_query = sync_endpoint("auth_query", endpoint_signature)
-    auth_capture = sync_endpoint("auth_capture", endpoint_signature)
-    auth_void = sync_endpoint("auth_void", endpoint_signature)
-    auth_refund = sync_endpoint("auth_refund", endpoint_signature)
-    transaction_history_list = sync_endpoint("transaction_history_list", endpoint_signature)
-    transaction_history_detail = sync_endpoint("transaction_history_detail", endpoint_signature)
-    external_account_inquiry = sync_endpoint("external_account_inquiry", endpoint_signature)
-    intrabank_transfer = sync_endpoint("intrabank_transfer", endpoint_signature)
-    interbank_transfer = sync_endpoint("interbank_transfer", endpoint_signature)
-    va_inquiry_intrabank = sync_endpoint("va_inquiry_intrabank", endpoint_signature)
-    va_payment_intrabank = sync_endpoint("va_payment_intrabank", endpoint_signature)
-    emoney_account_inquiry = sync_endpoint("emoney_account_inquiry", endpoint_signature)
-    emoney_topup = sync_endpoint("emoney_topup", endpoint_signature)
-    balance_inquiry = sync_endpoint("balance_inquiry", endpoint_signature)
-    transfer_status = sync_endpoint("transfer_status", endpoint_signature)
 
-
-class AsyncSnapClient(_Shared):
+class AsyncSnapClient(_Shared, AsyncConveniences):
     """The async twin of `SnapClient` over `httpx.AsyncClient` (same methods, awaited).
 
     Without `token_provider`, a `bisnap.AsyncTokenProvider` is built from
@@ -529,6 +550,8 @@ class AsyncSnapClient(_Shared):
         http_client: httpx.AsyncClient | None = None,
         origin: str | None = None,
         timeout: float = _DEFAULT_TIMEOUT,
+        validate: bool = True,
+        event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
     ) -> None:
         super().__init__(
             base_url=base_url,
@@ -544,7 +567,10 @@ class AsyncSnapClient(_Shared):
             origin=origin,
         )
         self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
+        self._http = http_client or httpx.AsyncClient(timeout=timeout, **_http_options(event_hooks))
+        self._configure(
+            private_key, validate=validate, http_client=http_client, event_hooks=event_hooks
+        )
         self._sleep = sleep if sleep is not None else anyio.sleep
         self._tokens: AsyncTokenSource = token_provider or AsyncTokenProvider(
             base_url=self._base_url,
@@ -558,6 +584,19 @@ class AsyncSnapClient(_Shared):
             timestamp_style=profile.timestamp_style,
             retry=self._retry,
         )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client configured from the `BISNAP_*` variables the CLI reads.
+
+        `env` defaults to `os.environ`; `options` are keyword arguments of the constructor
+        and override what the environment says (see `bisnap.settings` for the names).
+
+        Raises:
+            ConfigurationError: a required variable is missing, a key path is not a file.
+            KeyFormatError: BISNAP_PRIVATE_KEY is not an RSA private key.
+        """
+        return cls(**{**client_settings(env), **options})
 
     async def close(self) -> None:
         """Close the HTTP connection pool (only if this client created it)."""
@@ -634,38 +673,3 @@ class AsyncSnapClient(_Shared):
             await self._sleep(step.seconds)
             return None
         raise TypeError(f"unknown flow step {step!r}")
-
-    # --- catalogue endpoints: one per entry, built from the catalogue (bisnap.http._endpoints)
-    create_va = async_endpoint("create_va", async_endpoint_signature)
-    va_status = async_endpoint("va_status", async_endpoint_signature)
-    delete_va = async_endpoint("delete_va", async_endpoint_signature)
-    qris_generate = async_endpoint("qris_generate", async_endpoint_signature)
-    qris_query = async_endpoint("qris_query", async_endpoint_signature)
-    qris_refund = async_endpoint("qris_refund", async_endpoint_signature)
-    qris_cancel = async_endpoint("qris_cancel", async_endpoint_signature)
-    debit_payment = async_endpoint("debit_payment", async_endpoint_signature)
-    debit_status = async_endpoint("debit_status", async_endpoint_signature)
-    debit_refund = async_endpoint("debit_refund", async_endpoint_signature)
-    debit_cancel = async_endpoint("debit_cancel", async_endpoint_signature)
-    get_auth_code = async_endpoint("get_auth_code", async_endpoint_signature)
-    account_binding = async_endpoint("account_binding", async_endpoint_signature)
-    account_binding_inquiry = async_endpoint("account_binding_inquiry", async_endpoint_signature)
-    account_unbinding = async_endpoint("account_unbinding", async_endpoint_signature)
-    auth_payment = async_endpoint("auth_payment", async_endpoint_signature)
-    auth_query = async_endpoint("auth_query", async_endpoint_signature)
-    auth_capture = async_endpoint("auth_capture", async_endpoint_signature)
-    auth_void = async_endpoint("auth_void", async_endpoint_signature)
-    auth_refund = async_endpoint("auth_refund", async_endpoint_signature)
-    transaction_history_list = async_endpoint("transaction_history_list", async_endpoint_signature)
-    transaction_history_detail = async_endpoint(
-        "transaction_history_detail", async_endpoint_signature
-    )
-    external_account_inquiry = async_endpoint("external_account_inquiry", async_endpoint_signature)
-    intrabank_transfer = async_endpoint("intrabank_transfer", async_endpoint_signature)
-    interbank_transfer = async_endpoint("interbank_transfer", async_endpoint_signature)
-    va_inquiry_intrabank = async_endpoint("va_inquiry_intrabank", async_endpoint_signature)
-    va_payment_intrabank = async_endpoint("va_payment_intrabank", async_endpoint_signature)
-    emoney_account_inquiry = async_endpoint("emoney_account_inquiry", async_endpoint_signature)
-    emoney_topup = async_endpoint("emoney_topup", async_endpoint_signature)
-    balance_inquiry = async_endpoint("balance_inquiry", async_endpoint_signature)
-    transfer_status = async_endpoint("transfer_status", async_endpoint_signature)

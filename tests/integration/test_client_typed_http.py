@@ -442,7 +442,12 @@ async def test_async_client_calls_every_catalogue_entry_typed(provider: str) -> 
 
 def test_validation_happens_before_any_network_call() -> None:
     seen: list[httpx.Request] = []
-    transport = httpx.MockTransport(lambda request: seen.append(request) or httpx.Response(500))
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    transport = httpx.MockTransport(record)
     options = {**_options("http://127.0.0.1:9"), "http_client": httpx.Client(transport=transport)}
     with SnapClient(**options) as client:
         bad = m.QrisGenerateRequest(

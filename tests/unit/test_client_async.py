@@ -59,6 +59,9 @@ def make_async_client(
         "sleep": sleep,
         "http_client": httpx.AsyncClient(transport=httpx.MockTransport(mock)),
         "retry": RetryPolicy(random=no_jitter),
+        # These tests send placeholder bodies on purpose (transport, retries, signing);
+        # the pre-send check is tested in test_validation.py and test_client_typed_http.py.
+        "validate": False,
     }
     options.update(kwargs)
     return AsyncSnapClient(**options)
