@@ -50,6 +50,8 @@ _QUIET: Final = frozenset({"authCode", "seamlessData", "seamlessSign", "accessTo
 _MISSING: Final = object()
 _SHOWN = 32
 
+# Parsed dotted paths: "a.b[]" -> (("a", False), ("b", True)).
+_STEPS: dict[str, tuple[tuple[str, bool], ...]] = {}
 # Struct attribute lookup by wire name, per class: {"partnerServiceId": "partner_service_id"}.
 _WIRE_TO_ATTR: dict[type[Any], dict[str, str]] = {}
 
@@ -63,7 +65,7 @@ def _attrs(cls: type[Any]) -> dict[str, str]:
 
 
 def _child(node: Any, key: str) -> Any:
-    if isinstance(node, Mapping):
+    if type(node) is dict:  # the common case first: no ABC check
         return node.get(key, _MISSING)
     if isinstance(node, msgspec.Struct):
         attr = _attrs(type(node)).get(key)
@@ -74,6 +76,9 @@ def _child(node: Any, key: str) -> Any:
         extra = getattr(node, "extra", None)
         if isinstance(extra, Mapping):
             return extra.get(key, _MISSING)
+        return _MISSING
+    if isinstance(node, Mapping):
+        return node.get(key, _MISSING)
     return _MISSING
 
 
@@ -83,10 +88,20 @@ def field_values(body: Any, path: str) -> Iterator[tuple[str, Any]]:
     `[]` steps into each list item (`payOptionDetails[].transAmount.value` gives
     `payOptionDetails[0].transAmount.value`, ...). Absent fields (and None) are skipped.
     """
+    steps = _STEPS.get(path)
+    if steps is None:
+        steps = tuple((p.removesuffix("[]"), p.endswith("[]")) for p in path.split("."))
+        _STEPS[path] = steps
+    if not any(each for _, each in steps):  # a plain dotted path: at most one value
+        node = body
+        for key, _ in steps:
+            node = _child(node, key)
+            if node is _MISSING or node is None:
+                return
+        yield path, node
+        return
     nodes: list[tuple[str, Any]] = [("", body)]
-    for part in path.split("."):
-        each = part.endswith("[]")
-        key = part[:-2] if each else part
+    for key, each in steps:
         following: list[tuple[str, Any]] = []
         for prefix, node in nodes:
             value = _child(node, key)

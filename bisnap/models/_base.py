@@ -91,9 +91,11 @@ def encode_model(model: Model) -> bytes:
             f"{type(model).__name__} cannot be serialised as JSON: {type(err).__name__}",
             hint="Use str, int, bool, None, lists, dicts and models only (amounts as strings).",
         ) from err
-    if _EXTRA_MARK not in out and b"null" not in out:
+    if _EXTRA_MARK in out:
+        out = msgspec.json.encode(to_dict(model))  # extras merged after the named fields
+    if b"null" not in out:
         return out
-    # Extras to merge, or a null that may be a NaN msgspec wrote as null: the dict path.
+    # A null may be a NaN or an infinity msgspec wrote as null: json refuses those.
     try:
         text = json.dumps(
             to_dict(model), separators=(",", ":"), ensure_ascii=False, allow_nan=False
