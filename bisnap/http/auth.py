@@ -204,6 +204,12 @@ class SnapAuth(httpx.Auth):
             token = await token
         return _token(token)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        raise ConfigurationError(
+            "a SnapAuth cannot be pickled: it holds the client secret",
+            hint="Build the SnapAuth in each process from its configuration.",
+        )
+
     def __repr__(self) -> str:
         source = type(self._token).__name__
         return (

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import anyio
 import httpx
@@ -298,6 +298,12 @@ class _Shared:
         if external_id is not None:
             return external_id
         return self._ids.next() if target.signed else ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise ConfigurationError(
+            f"a {type(self).__name__} cannot be pickled: it holds the client secret and keys",
+            hint="Build the client in each process (or task) from its configuration.",
+        )
 
     def __repr__(self) -> str:
         return (

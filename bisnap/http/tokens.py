@@ -607,6 +607,12 @@ class _Provider(ABC, Generic[S, H, W]):
     def _new_flows(self, settings: _Settings) -> _TokenFlows:
         """The flows with this shell's lock and event type."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise ConfigurationError(
+            f"a {type(self).__name__} cannot be pickled: it holds the private key and tokens",
+            hint="Build the provider in each process; share tokens through a RedisTokenStore.",
+        )
+
     def __repr__(self) -> str:
         s = self._s
         return f"{type(self).__name__}(url={s.url!r}, store={self._store!r}, policy={s.policy!r})"
