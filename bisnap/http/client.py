@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import anyio
 import httpx
@@ -77,9 +78,17 @@ logger = logging.getLogger("bisnap.http")
 
 _DEFAULT_TIMEOUT = 30.0
 
+TS = TypeVar("TS", TokenSource, AsyncTokenSource)  # the token source type
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+W = TypeVar("W")  # what the injected sleep returns (None, or an awaitable)
 
-class _Shared:
-    """Configuration and the pure steps both shells share (no I/O here)."""
+
+class _Shared(ABC, Generic[TS, H, W]):
+    """Configuration, the one call flow, and the constructor both shells share.
+
+    A shell names its HTTP client, sleep and token provider types (the hooks below) and
+    performs the flow's steps; everything else is here.
+    """
 
     def __init__(
         self,
@@ -89,12 +98,17 @@ class _Shared:
         client_secret: str | Secret,
         partner_id: str,
         channel_id: str,
-        profile: ProviderProfile,
-        app_base_url: str | None,
-        clock: Clock | None,
-        external_ids: ExternalIdGenerator | None,
-        retry: RetryPolicy | None,
-        origin: str | None,
+        private_key: PrivateKeyInput | None = None,
+        token_provider: TS | None = None,
+        profile: ProviderProfile = MIDTRANS,
+        app_base_url: str | None = None,
+        clock: Clock | None = None,
+        external_ids: ExternalIdGenerator | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], W] | None = None,
+        http_client: H | None = None,
+        origin: str | None = None,
+        timeout: float = _DEFAULT_TIMEOUT,
     ) -> None:
         env = _environment(profile, base_url)
         self._profile = profile
@@ -114,6 +128,36 @@ class _Shared:
         self._retry = retry or RetryPolicy()
         self._origin = origin
         self._targets: dict[str, Target] = {}
+        self._owns_http = http_client is None
+        self._http: H = http_client if http_client is not None else self._new_http(timeout)
+        self._sleep: Callable[[float], W] = sleep if sleep is not None else self._default_sleep()
+        if token_provider is not None:
+            self._tokens: TS = token_provider
+            return
+        self._tokens = self._new_tokens(
+            base_url=self._base_url,
+            client_key=client_key,
+            private_key=_require_key(private_key, client_key),
+            token_path=profile.token_path,
+            clock=self._clock,
+            http_client=self._http,
+            sleep=self._sleep,
+            grant_type_field=profile.grant_type_field,
+            timestamp_style=profile.timestamp_style,
+            retry=self._retry,
+        )
+
+    @abstractmethod
+    def _new_http(self, timeout: float) -> H:
+        """The HTTP client made when none is given."""
+
+    @abstractmethod
+    def _default_sleep(self) -> Callable[[float], W]:
+        """The sleep used when none is given."""
+
+    @abstractmethod
+    def _new_tokens(self, **options: Any) -> TS:
+        """The token provider made when none is given (sharing the HTTP client)."""
 
     @property
     def profile(self) -> ProviderProfile:
@@ -335,7 +379,7 @@ def _require_key(private_key: PrivateKeyInput | None, client_key: str) -> Privat
     return private_key
 
 
-class SnapClient(_Shared):
+class SnapClient(_Shared[TokenSource, httpx.Client, None]):
     """A sync SNAP client over `httpx.Client`: one method per catalogue endpoint.
 
     `base_url` is a URL or the name of one of the profile's environments (`"sandbox"`,
@@ -350,54 +394,14 @@ class SnapClient(_Shared):
             and no token provider.
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str | Environment,
-        client_key: str,
-        client_secret: str | Secret,
-        partner_id: str,
-        channel_id: str,
-        private_key: PrivateKeyInput | None = None,
-        token_provider: TokenSource | None = None,
-        profile: ProviderProfile = MIDTRANS,
-        app_base_url: str | None = None,
-        clock: Clock | None = None,
-        external_ids: ExternalIdGenerator | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] | None = None,
-        http_client: httpx.Client | None = None,
-        origin: str | None = None,
-        timeout: float = _DEFAULT_TIMEOUT,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            client_key=client_key,
-            client_secret=client_secret,
-            partner_id=partner_id,
-            channel_id=channel_id,
-            profile=profile,
-            app_base_url=app_base_url,
-            clock=clock,
-            external_ids=external_ids,
-            retry=retry,
-            origin=origin,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
-        self._sleep = sleep if sleep is not None else time.sleep
-        self._tokens: TokenSource = token_provider or TokenProvider(
-            base_url=self._base_url,
-            client_key=client_key,
-            private_key=_require_key(private_key, client_key),
-            token_path=profile.token_path,
-            clock=self._clock,
-            http_client=self._http,
-            sleep=self._sleep,
-            grant_type_field=profile.grant_type_field,
-            timestamp_style=profile.timestamp_style,
-            retry=self._retry,
-        )
+    def _new_http(self, timeout: float) -> httpx.Client:
+        return httpx.Client(timeout=timeout)
+
+    def _default_sleep(self) -> Callable[[float], None]:
+        return time.sleep
+
+    def _new_tokens(self, **options: Any) -> TokenSource:
+        return TokenProvider(**options)
 
     def close(self) -> None:
         """Close the HTTP connection pool (only if this client created it)."""
@@ -509,61 +513,21 @@ class SnapClient(_Shared):
     transfer_status = sync_endpoint("transfer_status", endpoint_signature)
 
 
-class AsyncSnapClient(_Shared):
+class AsyncSnapClient(_Shared[AsyncTokenSource, httpx.AsyncClient, Awaitable[None]]):
     """The async twin of `SnapClient` over `httpx.AsyncClient` (same methods, awaited).
 
     Without `token_provider`, a `bisnap.AsyncTokenProvider` is built from
     `client_key` and `private_key`. `sleep` is awaited for backoff (default `anyio.sleep`).
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str | Environment,
-        client_key: str,
-        client_secret: str | Secret,
-        partner_id: str,
-        channel_id: str,
-        private_key: PrivateKeyInput | None = None,
-        token_provider: AsyncTokenSource | None = None,
-        profile: ProviderProfile = MIDTRANS,
-        app_base_url: str | None = None,
-        clock: Clock | None = None,
-        external_ids: ExternalIdGenerator | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        origin: str | None = None,
-        timeout: float = _DEFAULT_TIMEOUT,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            client_key=client_key,
-            client_secret=client_secret,
-            partner_id=partner_id,
-            channel_id=channel_id,
-            profile=profile,
-            app_base_url=app_base_url,
-            clock=clock,
-            external_ids=external_ids,
-            retry=retry,
-            origin=origin,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
-        self._sleep = sleep if sleep is not None else anyio.sleep
-        self._tokens: AsyncTokenSource = token_provider or AsyncTokenProvider(
-            base_url=self._base_url,
-            client_key=client_key,
-            private_key=_require_key(private_key, client_key),
-            token_path=profile.token_path,
-            clock=self._clock,
-            http_client=self._http,
-            sleep=self._sleep,
-            grant_type_field=profile.grant_type_field,
-            timestamp_style=profile.timestamp_style,
-            retry=self._retry,
-        )
+    def _new_http(self, timeout: float) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=timeout)
+
+    def _default_sleep(self) -> Callable[[float], Awaitable[None]]:
+        return anyio.sleep
+
+    def _new_tokens(self, **options: Any) -> AsyncTokenSource:
+        return AsyncTokenProvider(**options)
 
     async def close(self) -> None:
         """Close the HTTP connection pool (only if this client created it)."""

@@ -1,14 +1,7 @@
 """`TokenProvider` and `AsyncTokenProvider`: one access token for many callers, one refresh flow.
 
-```python
-provider = TokenProvider(
-    base_url="https://merchants.sbx.midtrans.com",
-    client_key="G123",
-    private_key=open("private.pem", "rb").read(),
-)
-token = provider.get()          # cached; refreshed ahead of expiry
-headers["Authorization"] = token.authorization()
-```
+`provider.get()` (or `await provider.get()`) returns the cached token, refreshed ahead of
+expiry; `provider.invalidate(token)` after a 401.
 
 The refresh is written once, as a flow of steps (`_TokenFlows`): load from the store →
 decide (`RefreshPolicy`) → join the refresh in flight or start it → acquire the store's
