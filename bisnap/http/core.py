@@ -30,6 +30,7 @@ from bisnap.catalogue import Endpoint, by_name, by_path
 from bisnap.errors import (
     ApiError,
     BadRequestError,
+    CallContext,
     CallError,
     ConfigurationError,
     ConflictError,
@@ -869,28 +870,15 @@ def transport_error(
     """
     label = target if isinstance(target, str) else target.label
     name = type(exc).__name__
+    context: CallContext = {"trace": trace, "external_id": external_id, "attempt": attempt}
     if isinstance(exc, _NOT_SENT):
-        return ConnectionFailedError(
-            f"{label}: could not connect ({name}); the request was not sent",
-            trace=trace,
-            external_id=external_id,
-            attempt=attempt,
-        )
+        text = f"{label}: could not connect ({name}); the request was not sent"
+        return ConnectionFailedError(text, **context)
     if isinstance(exc, _LOST):
-        return TransportError(
-            f"{label}: no answer ({name}); the request may have been processed",
-            trace=trace,
-            external_id=external_id,
-            attempt=attempt,
-        )
-    return TransportError(
-        f"{label}: the request failed ({name})",
-        trace=trace,
-        external_id=external_id,
-        attempt=attempt,
-        retryable=False,
-        hint="A re-send will not help: check the URL (scheme, host) and the HTTP settings.",
-    )
+        text = f"{label}: no answer ({name}); the request may have been processed"
+        return TransportError(text, **context)
+    context["hint"] = "A re-send will not help: check the URL (scheme, host) and HTTP settings."
+    return TransportError(f"{label}: the request failed ({name})", retryable=False, **context)
 
 
 def needs_token_refresh(error: CallError) -> bool:
