@@ -43,7 +43,7 @@ secrets: no private key, client secret or access token is ever part of a message
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from bisnap.responses import ResponseCode
@@ -54,6 +54,7 @@ __all__ = [
     "BisnapError",
     "BodyNotJSONError",
     "BodyTypeError",
+    "CallContext",
     "CallError",
     "ConfigurationError",
     "ConflictError",
@@ -366,6 +367,15 @@ class StoreUnavailableError(StoreError):
 # --- provider answers ---------------------------------------------------------------------
 
 
+class CallContext(TypedDict, total=False):
+    """Which call failed: what `CallError` and its subclasses take besides the message."""
+
+    trace: object | None
+    external_id: str | None
+    attempt: int | None
+    hint: str | None
+
+
 class CallError(BisnapError):
     """A SNAP call failed: the provider refused it (`ApiError`) or did not answer
     (`TransportError`). `except CallError` catches both.
@@ -374,19 +384,11 @@ class CallError(BisnapError):
     failed (1-based), `.trace` the request's signature trace (never pickled).
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        trace: object | None = None,
-        external_id: str | None = None,
-        attempt: int | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.trace = trace
-        self.external_id = external_id
-        self.attempt = attempt
-        super().__init__(message, hint=hint)
+    def __init__(self, message: str, **context: Unpack[CallContext]) -> None:
+        self.trace = context.get("trace")
+        self.external_id = context.get("external_id")
+        self.attempt = context.get("attempt")
+        super().__init__(message, hint=context.get("hint"))
 
     def _state(self) -> dict[str, Any]:
         return {"external_id": self.external_id, "attempt": self.attempt, "trace": None}
@@ -407,17 +409,14 @@ class ApiError(CallError):
         code: ResponseCode | None = None,
         status_code: int | None = None,
         body: object | None = None,
-        trace: object | None = None,
-        hint: str | None = None,
-        external_id: str | None = None,
-        attempt: int | None = None,
         debug_id: str | None = None,
+        **context: Unpack[CallContext],
     ) -> None:
         self.code = code
         self.status_code = status_code
         self.body = body
         self.debug_id = debug_id
-        super().__init__(message, trace=trace, external_id=external_id, attempt=attempt, hint=hint)
+        super().__init__(message, **context)
 
     def _state(self) -> dict[str, Any]:
         return {
@@ -468,17 +467,10 @@ class TransportError(CallError):
     body: object | None = None
 
     def __init__(
-        self,
-        message: str,
-        *,
-        trace: object | None = None,
-        external_id: str | None = None,
-        attempt: int | None = None,
-        retryable: bool = True,
-        hint: str | None = None,
+        self, message: str, *, retryable: bool = True, **context: Unpack[CallContext]
     ) -> None:
         self.retryable = retryable
-        super().__init__(message, trace=trace, external_id=external_id, attempt=attempt, hint=hint)
+        super().__init__(message, **context)
 
     def _state(self) -> dict[str, Any]:
         return {**super()._state(), "retryable": self.retryable}

@@ -88,17 +88,11 @@ def field_values(body: Any, path: str) -> Iterator[tuple[str, Any]]:
     `[]` steps into each list item (`payOptionDetails[].transAmount.value` gives
     `payOptionDetails[0].transAmount.value`, ...). Absent fields (and None) are skipped.
     """
-    steps = _STEPS.get(path)
-    if steps is None:
-        steps = tuple((p.removesuffix("[]"), p.endswith("[]")) for p in path.split("."))
-        _STEPS[path] = steps
+    steps = _steps(path)
     if not any(each for _, each in steps):  # a plain dotted path: at most one value
-        node = body
-        for key, _ in steps:
-            node = _child(node, key)
-            if node is _MISSING or node is None:
-                return
-        yield path, node
+        node = _plain(body, steps)
+        if node is not _MISSING:
+            yield path, node
         return
     nodes: list[tuple[str, Any]] = [("", body)]
     for key, each in steps:
@@ -117,7 +111,31 @@ def field_values(body: Any, path: str) -> Iterator[tuple[str, Any]]:
     yield from nodes
 
 
+def _steps(path: str) -> tuple[tuple[str, bool], ...]:
+    steps = _STEPS.get(path)
+    if steps is None:
+        steps = tuple((p.removesuffix("[]"), p.endswith("[]")) for p in path.split("."))
+        _STEPS[path] = steps
+    return steps
+
+
+def _plain(body: Any, steps: tuple[tuple[str, bool], ...]) -> Any:
+    """The value at a path without `[]` steps, or `_MISSING` (None counts as missing)."""
+    node = body
+    for key, _ in steps:
+        node = _child(node, key)
+        if node is _MISSING or node is None:
+            return _MISSING
+    return node
+
+
 def _present(body: Any, path: str) -> bool:
+    steps = _steps(path)
+    if not any(each for _, each in steps):
+        value = _plain(body, steps)
+        if value is _MISSING or value == "" or value == [] or value == {}:
+            return False
+        return not isinstance(value, msgspec.Struct) or _struct_has_content(value)
     for _, value in field_values(body, path):
         if value == "" or value == [] or value == {}:
             continue
@@ -205,7 +223,13 @@ def check_request(endpoint: Endpoint, body: Any) -> list[Problem]:
         if not any(_present(body, path) for path in group):
             problems.append((group[0], "one of " + ", ".join(group), "none given"))
     for rule in endpoint.rules:
-        for path, value in field_values(body, rule.path):
+        steps = _steps(rule.path)
+        if not any(each for _, each in steps):
+            value = _plain(body, steps)
+            found: tuple[tuple[str, Any], ...] = () if value is _MISSING else ((rule.path, value),)
+        else:
+            found = tuple(field_values(body, rule.path))
+        for path, value in found:
             wrong = _check_value(rule, path, value, body)
             if wrong is not None:
                 problems.append((path, rule.rule, wrong))

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import anyio
 import httpx
@@ -74,9 +75,17 @@ logger = logging.getLogger("bisnap.http")
 
 _DEFAULT_TIMEOUT = 30.0
 
+TS = TypeVar("TS", TokenSource, AsyncTokenSource)  # the token source type
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+W = TypeVar("W")  # what the injected sleep returns (None, or an awaitable)
 
-class _Shared:
-    """Configuration and the pure steps both shells share (no I/O here)."""
+
+class _Shared(ABC, Generic[TS, H, W]):
+    """Configuration, the one call flow, and the constructor both shells share.
+
+    A shell names its HTTP client, sleep and token provider types (the hooks below) and
+    performs the flow's steps; everything else is here.
+    """
 
     def __init__(
         self,
@@ -86,12 +95,19 @@ class _Shared:
         client_secret: str | Secret,
         partner_id: str,
         channel_id: str,
-        profile: ProviderProfile,
-        app_base_url: str | None,
-        clock: Clock | None,
-        external_ids: ExternalIdGenerator | None,
-        retry: RetryPolicy | None,
-        origin: str | None,
+        private_key: PrivateKeyInput | None = None,
+        token_provider: TS | None = None,
+        profile: ProviderProfile = MIDTRANS,
+        app_base_url: str | None = None,
+        clock: Clock | None = None,
+        external_ids: ExternalIdGenerator | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], W] | None = None,
+        http_client: H | None = None,
+        origin: str | None = None,
+        timeout: float = _DEFAULT_TIMEOUT,
+        validate: bool = True,
+        event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
     ) -> None:
         env = _environment(profile, base_url)
         self._profile = profile
@@ -111,6 +127,63 @@ class _Shared:
         self._retry = retry or RetryPolicy()
         self._origin = origin
         self._targets: dict[str, Target] = {}
+        if http_client is not None and event_hooks is not None:
+            raise ConfigurationError(
+                "event_hooks are for the httpx client bisnap creates",
+                hint="With http_client=, set event_hooks on your own httpx client.",
+            )
+        self._owns_http = http_client is None
+        self._http: H = (
+            http_client
+            if http_client is not None
+            else self._new_http(timeout, **_http_options(event_hooks))
+        )
+        # Typed calls: the pre-send check, the key that signs seamlessSign, and the
+        # User-Agent added per call when the caller brought the httpx client.
+        self._validate = validate
+        self._seamless_key = private_key
+        self._agent_per_call = http_client is not None
+        self._sleep: Callable[[float], W] = sleep if sleep is not None else self._default_sleep()
+        if token_provider is not None:
+            self._tokens: TS = token_provider
+            return
+        self._tokens = self._new_tokens(
+            base_url=self._base_url,
+            client_key=client_key,
+            private_key=_require_key(private_key, client_key),
+            token_path=profile.token_path,
+            clock=self._clock,
+            http_client=self._http,
+            sleep=self._sleep,
+            grant_type_field=profile.grant_type_field,
+            timestamp_style=profile.timestamp_style,
+            retry=self._retry,
+        )
+
+    @abstractmethod
+    def _new_http(self, timeout: float, **options: Any) -> H:
+        """The HTTP client made when none is given (`options`: headers, event hooks)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client configured from the `BISNAP_*` variables the CLI reads.
+
+        `env` defaults to `os.environ`; `options` are keyword arguments of the constructor
+        and override what the environment says (see `bisnap.settings` for the names).
+
+        Raises:
+            ConfigurationError: a required variable is missing, a key path is not a file.
+            KeyFormatError: BISNAP_PRIVATE_KEY is not an RSA private key.
+        """
+        return cls(**{**client_settings(env), **options})
+
+    @abstractmethod
+    def _default_sleep(self) -> Callable[[float], W]:
+        """The sleep used when none is given."""
+
+    @abstractmethod
+    def _new_tokens(self, **options: Any) -> TS:
+        """The token provider made when none is given (sharing the HTTP client)."""
 
     @property
     def profile(self) -> ProviderProfile:
@@ -296,25 +369,11 @@ class _Shared:
             return external_id
         return self._ids.next() if target.signed else ""
 
-    def _configure(
-        self,
-        private_key: PrivateKeyInput | None,
-        *,
-        validate: bool,
-        http_client: object,
-        event_hooks: object,
-    ) -> None:
-        """Typed-call settings: validation, the key for seamlessSign, the User-Agent."""
-        if http_client is not None and event_hooks is not None:
-            raise ConfigurationError(
-                "event_hooks are for the httpx client bisnap creates",
-                hint="With http_client=, set event_hooks on your own httpx client.",
-            )
-        self._validate = validate
-        self._seamless_key = private_key
-        # A client bisnap creates sends User-Agent by default; with the caller's client,
-        # each catalogue call adds it (unless the caller's headers set one).
-        self._agent_per_call = http_client is not None
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise ConfigurationError(
+            f"a {type(self).__name__} cannot be pickled: it holds the client secret and keys",
+            hint="Build the client in each process (or task) from its configuration.",
+        )
 
     def __repr__(self) -> str:
         return (
@@ -360,7 +419,7 @@ def _http_options(event_hooks: Mapping[str, list[Callable[..., Any]]] | None) ->
     return options
 
 
-class SnapClient(_Shared, SyncConveniences):
+class SnapClient(_Shared[TokenSource, httpx.Client, None], SyncConveniences):
     """A sync SNAP client over `httpx.Client`: one method per catalogue endpoint.
 
     `base_url` is a URL or the name of one of the profile's environments (`"sandbox"`,
@@ -380,72 +439,14 @@ class SnapClient(_Shared, SyncConveniences):
             and no token provider.
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str | Environment,
-        client_key: str,
-        client_secret: str | Secret,
-        partner_id: str,
-        channel_id: str,
-        private_key: PrivateKeyInput | None = None,
-        token_provider: TokenSource | None = None,
-        profile: ProviderProfile = MIDTRANS,
-        app_base_url: str | None = None,
-        clock: Clock | None = None,
-        external_ids: ExternalIdGenerator | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] | None = None,
-        http_client: httpx.Client | None = None,
-        origin: str | None = None,
-        timeout: float = _DEFAULT_TIMEOUT,
-        validate: bool = True,
-        event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            client_key=client_key,
-            client_secret=client_secret,
-            partner_id=partner_id,
-            channel_id=channel_id,
-            profile=profile,
-            app_base_url=app_base_url,
-            clock=clock,
-            external_ids=external_ids,
-            retry=retry,
-            origin=origin,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=timeout, **_http_options(event_hooks))
-        self._configure(
-            private_key, validate=validate, http_client=http_client, event_hooks=event_hooks
-        )
-        self._sleep = sleep if sleep is not None else time.sleep
-        self._tokens: TokenSource = token_provider or TokenProvider(
-            base_url=self._base_url,
-            client_key=client_key,
-            private_key=_require_key(private_key, client_key),
-            token_path=profile.token_path,
-            clock=self._clock,
-            http_client=self._http,
-            sleep=self._sleep,
-            grant_type_field=profile.grant_type_field,
-            timestamp_style=profile.timestamp_style,
-            retry=self._retry,
-        )
+    def _new_http(self, timeout: float, **options: Any) -> httpx.Client:
+        return httpx.Client(timeout=timeout, **options)
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
-        """A client configured from the `BISNAP_*` variables the CLI reads.
+    def _default_sleep(self) -> Callable[[float], None]:
+        return time.sleep
 
-        `env` defaults to `os.environ`; `options` are keyword arguments of the constructor
-        and override what the environment says (see `bisnap.settings` for the names).
-
-        Raises:
-            ConfigurationError: a required variable is missing, a key path is not a file.
-            KeyFormatError: BISNAP_PRIVATE_KEY is not an RSA private key.
-        """
-        return cls(**{**client_settings(env), **options})
+    def _new_tokens(self, **options: Any) -> TokenSource:
+        return TokenProvider(**options)
 
     def close(self) -> None:
         """Close the HTTP connection pool (only if this client created it)."""
@@ -524,79 +525,23 @@ class SnapClient(_Shared, SyncConveniences):
         raise TypeError(f"unknown flow step {step!r}")
 
 
-class AsyncSnapClient(_Shared, AsyncConveniences):
+class AsyncSnapClient(
+    _Shared[AsyncTokenSource, httpx.AsyncClient, Awaitable[None]], AsyncConveniences
+):
     """The async twin of `SnapClient` over `httpx.AsyncClient` (same methods, awaited).
 
     Without `token_provider`, a `bisnap.AsyncTokenProvider` is built from
     `client_key` and `private_key`. `sleep` is awaited for backoff (default `anyio.sleep`).
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str | Environment,
-        client_key: str,
-        client_secret: str | Secret,
-        partner_id: str,
-        channel_id: str,
-        private_key: PrivateKeyInput | None = None,
-        token_provider: AsyncTokenSource | None = None,
-        profile: ProviderProfile = MIDTRANS,
-        app_base_url: str | None = None,
-        clock: Clock | None = None,
-        external_ids: ExternalIdGenerator | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        origin: str | None = None,
-        timeout: float = _DEFAULT_TIMEOUT,
-        validate: bool = True,
-        event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            client_key=client_key,
-            client_secret=client_secret,
-            partner_id=partner_id,
-            channel_id=channel_id,
-            profile=profile,
-            app_base_url=app_base_url,
-            clock=clock,
-            external_ids=external_ids,
-            retry=retry,
-            origin=origin,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=timeout, **_http_options(event_hooks))
-        self._configure(
-            private_key, validate=validate, http_client=http_client, event_hooks=event_hooks
-        )
-        self._sleep = sleep if sleep is not None else anyio.sleep
-        self._tokens: AsyncTokenSource = token_provider or AsyncTokenProvider(
-            base_url=self._base_url,
-            client_key=client_key,
-            private_key=_require_key(private_key, client_key),
-            token_path=profile.token_path,
-            clock=self._clock,
-            http_client=self._http,
-            sleep=self._sleep,
-            grant_type_field=profile.grant_type_field,
-            timestamp_style=profile.timestamp_style,
-            retry=self._retry,
-        )
+    def _new_http(self, timeout: float, **options: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=timeout, **options)
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
-        """A client configured from the `BISNAP_*` variables the CLI reads.
+    def _default_sleep(self) -> Callable[[float], Awaitable[None]]:
+        return anyio.sleep
 
-        `env` defaults to `os.environ`; `options` are keyword arguments of the constructor
-        and override what the environment says (see `bisnap.settings` for the names).
-
-        Raises:
-            ConfigurationError: a required variable is missing, a key path is not a file.
-            KeyFormatError: BISNAP_PRIVATE_KEY is not an RSA private key.
-        """
-        return cls(**{**client_settings(env), **options})
+    def _new_tokens(self, **options: Any) -> AsyncTokenSource:
+        return AsyncTokenProvider(**options)
 
     async def close(self) -> None:
         """Close the HTTP connection pool (only if this client created it)."""

@@ -30,6 +30,7 @@ from bisnap.catalogue import Endpoint, by_name, by_path
 from bisnap.errors import (
     ApiError,
     BadRequestError,
+    CallContext,
     CallError,
     ConfigurationError,
     ConflictError,
@@ -59,13 +60,7 @@ from bisnap.headers import (
 from bisnap.profiles import ProviderProfile
 from bisnap.responses import ResponseCode, parse_response_code
 from bisnap.secrets import AccessToken, Secret
-from bisnap.signing import (
-    Encoding,
-    SignatureTrace,
-    encode_signature,
-    hmac_sha512,
-    sign_service,
-)
+from bisnap.signing import Encoding, SignatureTrace, encode_signature, hmac_sha512
 from bisnap.tokens import mask_secret_fields, mask_secret_values
 
 __all__ = [
@@ -92,6 +87,7 @@ __all__ = [
     "sign_attempt",
     "sign_body",
     "sign_request",
+    "signed_body",
     "status_check_body",
     "status_target",
     "status_verdict",
@@ -388,35 +384,6 @@ class PreparedRequest:
         )
 
 
-def sign_request(
-    *,
-    method: str,
-    raw_path: str,
-    content: bytes,
-    timestamp: str,
-    access_token: AccessToken,
-    client_secret: Secret,
-    profile: ProviderProfile,
-) -> SignatureTrace:
-    """Sign one request exactly as it goes on the wire (HMAC-SHA512 over `content`).
-
-    Raises:
-        BodyNotJSONError: `content` is not JSON (bytes given by the caller).
-    """
-    # SNAP: EndpointUrl is the relative path as sent, query included unless the provider
-    # signs the bare path (snap-standard.md §1.2 note 1, §4.4).
-    return sign_service(
-        method=method,
-        path=raw_path,
-        body=content,
-        timestamp=timestamp,
-        access_token=access_token,
-        client_secret=client_secret,
-        encoding=profile.signature_encoding,
-        include_query=profile.include_query,
-    )
-
-
 @dataclass(frozen=True, repr=False)
 class SignedBody:
     """What every attempt of one call shares: the URL and bytes sent, and the signed stages
@@ -424,7 +391,7 @@ class SignedBody:
     SHA-256). Built once per call by `sign_body`; an attempt only adds the timestamp and
     token (`sign_attempt`)."""
 
-    url: httpx.URL
+    url: httpx.URL | None  # None when only signed, not sent by bisnap (`sign_request`)
     content: bytes
     method: str
     path: str
@@ -453,9 +420,53 @@ def sign_body(target: Target, content: bytes, *, profile: ProviderProfile) -> Si
         content = b""
     if not target.signed:
         return SignedBody(url, content, target.method, url.path, b"", "")
+    return signed_body(target.method, url.raw_path.decode("ascii"), content, profile, url=url)
+
+
+def signed_body(
+    method: str,
+    raw_path: str,
+    content: bytes,
+    profile: ProviderProfile,
+    *,
+    url: httpx.URL | None = None,
+) -> SignedBody:
+    """The stages of `content` sent as `method raw_path`, for any number of signatures.
+
+    Raises:
+        BodyNotJSONError: `content` is not JSON.
+        InputError: a method or path that cannot be signed.
+    """
     minified, digest = canonical.minified_and_hash(content)
-    path = canonical.signed_path(url.raw_path.decode("ascii"), include_query=profile.include_query)
-    return SignedBody(url, content, canonical.signed_method(target.method), path, minified, digest)
+    # SNAP: EndpointUrl is the relative path as sent, query included unless the provider
+    # signs the bare path (snap-standard.md §1.2 note 1, §4.4).
+    path = canonical.signed_path(raw_path, include_query=profile.include_query)
+    return SignedBody(url, content, canonical.signed_method(method), path, minified, digest)
+
+
+def sign_request(
+    *,
+    method: str,
+    raw_path: str,
+    content: bytes,
+    timestamp: str,
+    access_token: AccessToken,
+    client_secret: Secret,
+    profile: ProviderProfile,
+) -> SignatureTrace:
+    """Sign one request exactly as it goes on the wire (HMAC-SHA512 over `content`).
+
+    Raises:
+        BodyNotJSONError: `content` is not JSON (bytes given by the caller).
+    """
+    body = signed_body(method, raw_path, content, profile)
+    return sign_attempt(
+        body,
+        timestamp=timestamp,
+        access_token=access_token,
+        client_secret=client_secret,
+        encoding=profile.signature_encoding,
+    )
 
 
 def sign_attempt(
@@ -519,12 +530,13 @@ def prepare(
     body = (
         content if isinstance(content, SignedBody) else sign_body(target, content, profile=profile)
     )
+    url = body.url if body.url is not None else target.url
     endpoint = target.endpoint
     extra = dict(profile.extra_headers)
     if headers:
         extra.update(headers)
     if not target.signed:
-        return PreparedRequest(target.method, body.url, body.content, extra, None, None, attempt)
+        return PreparedRequest(target.method, url, body.content, extra, None, None, attempt)
     if (
         endpoint is not None
         and customer_token is None
@@ -559,9 +571,7 @@ def prepare(
         origin_header=profile.origin_header,
         extra=extra,
     )
-    return PreparedRequest(
-        target.method, body.url, body.content, built, trace, external_id, attempt
-    )
+    return PreparedRequest(target.method, url, body.content, built, trace, external_id, attempt)
 
 
 def _with_query(url: httpx.URL, content: bytes) -> httpx.URL:
@@ -860,28 +870,15 @@ def transport_error(
     """
     label = target if isinstance(target, str) else target.label
     name = type(exc).__name__
+    context: CallContext = {"trace": trace, "external_id": external_id, "attempt": attempt}
     if isinstance(exc, _NOT_SENT):
-        return ConnectionFailedError(
-            f"{label}: could not connect ({name}); the request was not sent",
-            trace=trace,
-            external_id=external_id,
-            attempt=attempt,
-        )
+        text = f"{label}: could not connect ({name}); the request was not sent"
+        return ConnectionFailedError(text, **context)
     if isinstance(exc, _LOST):
-        return TransportError(
-            f"{label}: no answer ({name}); the request may have been processed",
-            trace=trace,
-            external_id=external_id,
-            attempt=attempt,
-        )
-    return TransportError(
-        f"{label}: the request failed ({name})",
-        trace=trace,
-        external_id=external_id,
-        attempt=attempt,
-        retryable=False,
-        hint="A re-send will not help: check the URL (scheme, host) and the HTTP settings.",
-    )
+        text = f"{label}: no answer ({name}); the request may have been processed"
+        return TransportError(text, **context)
+    context["hint"] = "A re-send will not help: check the URL (scheme, host) and HTTP settings."
+    return TransportError(f"{label}: the request failed ({name})", retryable=False, **context)
 
 
 def needs_token_refresh(error: CallError) -> bool:

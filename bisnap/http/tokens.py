@@ -1,14 +1,7 @@
 """`TokenProvider` and `AsyncTokenProvider`: one access token for many callers, one refresh flow.
 
-```python
-provider = TokenProvider(
-    base_url="https://merchants.sbx.midtrans.com",
-    client_key="G123",
-    private_key=open("private.pem", "rb").read(),
-)
-token = provider.get()          # cached; refreshed ahead of expiry
-headers["Authorization"] = token.authorization()
-```
+`provider.get()` (or `await provider.get()`) returns the cached token, refreshed ahead of
+expiry; `provider.invalidate(token)` after a 401.
 
 The refresh is written once, as a flow of steps (`_TokenFlows`): load from the store →
 decide (`RefreshPolicy`) → join the refresh in flight or start it → acquire the store's
@@ -606,6 +599,12 @@ class _Provider(ABC, Generic[S, H, W]):
     @abstractmethod
     def _new_flows(self, settings: _Settings) -> _TokenFlows:
         """The flows with this shell's lock and event type."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise ConfigurationError(
+            f"a {type(self).__name__} cannot be pickled: it holds the private key and tokens",
+            hint="Build the provider in each process; share tokens through a RedisTokenStore.",
+        )
 
     def __repr__(self) -> str:
         s = self._s

@@ -69,6 +69,18 @@ class TypedResponse(SnapResponse, Generic[R]):
         return cast("R", cached)
 
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # SnapResponse's pickle (tokens masked, no trace), then the model again; the decoded
+        # `.data` is not pickled (it is read again from the masked body).
+        _, (values,) = super().__reduce__()
+        model = values.pop("model", None)
+        return (_rebuild_typed, (values, model))
+
+
+def _rebuild_typed(values: dict[str, Any], model: type[Model]) -> TypedResponse[Model]:
+    return typed_response(SnapResponse(**values), model)
+
+
 def typed_response(response: SnapResponse, model: type[R]) -> TypedResponse[R]:
     """`response` as a `TypedResponse` over `model` (no copy of the body, no decoding yet)."""
     typed: TypedResponse[R] = TypedResponse.__new__(TypedResponse)

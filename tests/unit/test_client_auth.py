@@ -22,7 +22,7 @@ from bisnap import (
 from bisnap.http.auth import TRACE_EXTENSION
 from bisnap.profiles import generic_snap
 from bisnap.signing import SignatureTrace
-from tests.unit.test_client import (
+from tests.unit.conftest import (
     CHANNEL,
     CLIENT_KEY,
     PARTNER,
