@@ -68,7 +68,6 @@ class TypedResponse(SnapResponse, Generic[R]):
             object.__setattr__(self, "_data", cached)
         return cast("R", cached)
 
-
     def __reduce__(self) -> tuple[Any, ...]:
         # SnapResponse's pickle (tokens masked, no trace), then the model again; the decoded
         # `.data` is not pickled (it is read again from the masked body).
