@@ -521,3 +521,18 @@ def test_no_sentinel_in_logs_reprs_or_errors(caplog: pytest.LogCaptureFixture) -
     for text in texts:
         for sentinel in (SECRET, TOKEN, CUSTOMER):
             assert sentinel not in text, (sentinel, text)
+
+
+def test_token_logs_carry_no_token(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="bisnap")
+    pem = private_key_to_pem(KEYS.private_key).decode()
+    transport = httpx.MockTransport(_token_and_call)
+    with SnapClient.from_env(
+        env=_env(pem), http_client=httpx.Client(transport=transport)
+    ) as client:
+        client.balance_inquiry(m.BalanceInquiryRequest(account_no="0000000000"))
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(r.name == "bisnap.tokens" for r in caplog.records)
+    assert any(r.name == "bisnap.http" for r in caplog.records)
+    for text in messages:
+        assert TOKEN not in text and SECRET not in text and "PRIVATE KEY" not in text
