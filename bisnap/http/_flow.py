@@ -11,7 +11,7 @@ exception thrown in at the `yield`. `drive` performs steps with plain calls (thr
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bisnap.secrets import AccessToken
@@ -81,7 +81,7 @@ class StoreCall:
 
     method: str
     args: tuple[Any, ...] = ()
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    kwargs: Mapping[str, Any] | None = None
     shield: bool = False
 
 

@@ -322,7 +322,7 @@ class _TokenFlows:
         if fb.enabled and fb.skip_store(self.s.clock.now()):
             return getattr(self.memory, method)(*args, **kwargs)
         try:
-            return (yield StoreCall(method, args, kwargs, shield))
+            return (yield StoreCall(method, args, kwargs or None, shield))
         except StoreUnavailableError as err:
             if not fb.enabled:
                 raise
@@ -677,7 +677,7 @@ class TokenProvider(_Provider[TokenStore, httpx.Client, None]):
 
     def _perform(self, step: Any) -> Any:
         if isinstance(step, StoreCall):
-            return getattr(self._store, step.method)(*step.args, **step.kwargs)
+            return getattr(self._store, step.method)(*step.args, **(step.kwargs or {}))
         if isinstance(step, Send):
             return send(self._http, step)
         if isinstance(step, Sleep):
@@ -731,7 +731,14 @@ class AsyncTokenProvider(_Provider[AsyncTokenStore, httpx.AsyncClient, Awaitable
             TokenError: another process held the refresh lease too long.
         """
         flows = self._flows
-        return await adrive(flows.get(flows.s.clock.now()), self._perform)
+        s = flows.s
+        now = s.clock.now()
+        if flows.fallback.enabled:
+            return await adrive(flows.get(now), self._perform)
+        token = await self._store.load(s.key)  # the cache hit stays a plain await
+        if token is not None and s.policy.decide(token, now) is RefreshDecision.FRESH:
+            return token
+        return await adrive(flows.get(now, token), self._perform)
 
     async def invalidate(self, token: AccessToken) -> bool:
         """Forget `token` after a 401 (invalid token), only if it is still the cached one.
@@ -748,8 +755,8 @@ class AsyncTokenProvider(_Provider[AsyncTokenStore, httpx.AsyncClient, Awaitable
             call = getattr(self._store, step.method)
             if step.shield:
                 with anyio.CancelScope(shield=True):
-                    return await call(*step.args, **step.kwargs)
-            return await call(*step.args, **step.kwargs)
+                    return await call(*step.args, **(step.kwargs or {}))
+            return await call(*step.args, **(step.kwargs or {}))
         if isinstance(step, Send):
             return await asend(self._http, step)
         if isinstance(step, Sleep):
