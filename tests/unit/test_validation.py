@@ -11,7 +11,7 @@ from bisnap.errors import InputError, RequestValidationError
 from bisnap.models import decode_model, request_type
 from bisnap.validation import check_request, field_values, validate_request
 
-from .test_models import DICTS
+from ._samples import DICTS
 
 
 def _problems(name: str, body: Any) -> list[tuple[str, str]]:
