@@ -1,8 +1,11 @@
 """SnapClient on loopback against a raw httpx call signed by hand with hashlib/hmac.
 
-Both send the same compact JSON bytes to the same uvicorn+Starlette server (started here in
-a thread on 127.0.0.1, stopped at the end). Rounds alternate the two so that drift in the
-machine's load hits both; the ratio of the medians is printed (target: <= 1.15).
+All send the same compact JSON bytes to the same uvicorn+Starlette server (started here in
+a thread on 127.0.0.1, stopped at the end). Rounds alternate the callers so that drift in
+the machine's load hits all; the ratio of the medians is printed (target: <= 1.15). The
+typed path (a `models.VaStatusRequest`, checked, encoded by msgspec, the answer read as
+`.data`) is compared with the dict path (a dict, checked, `.body` read) in wall and CPU
+time (target: typed <= 1.1x dict).
 
     .venv/bin/python benchmarks/bench_client.py [--calls 200] [--rounds 15]
 """
@@ -27,6 +30,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bisnap import AccessToken, SnapClient
+from bisnap import models as m
 from bisnap.emulator import ThreadedServer
 
 PATH = "/v1.0/transfer-va/status"
@@ -41,6 +45,13 @@ BODY: dict[str, Any] = {
     "inquiryRequestId": "trx-0001",
     "additionalInfo": {"merchantId": PARTNER, "note": "Jokul Doé a/b"},
 }
+TYPED = m.VaStatusRequest(
+    partner_service_id="   70012",
+    customer_no="0000012345",
+    virtual_account_no="   700120000012345",
+    inquiry_request_id="trx-0001",
+    additional_info=m.VaStatusAdditionalInfo(merchant_id=PARTNER, extra={"note": "Jokul Doé a/b"}),
+)
 ANSWER = json.dumps({"responseCode": "2002600", "responseMessage": "Successful"}).encode()
 
 
@@ -94,6 +105,23 @@ def _per_call(call: Callable[[], object], calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
+def _paired(
+    first: Callable[[], object], second: Callable[[], object], calls: int
+) -> tuple[float, float]:
+    """second/first in wall and CPU time, the two interleaved call by call (A-B-B-A)."""
+    wall = [0.0, 0.0]
+    cpu = [0.0, 0.0]
+    for i in range(calls):
+        order = (0, 1) if i % 2 == 0 else (1, 0)
+        for side in order:
+            call = first if side == 0 else second
+            w, c = time.perf_counter(), time.process_time()
+            call()
+            wall[side] += time.perf_counter() - w
+            cpu[side] += time.process_time() - c
+    return wall[1] / wall[0], cpu[1] / cpu[0]
+
+
 def main() -> None:
     """Start the server, measure both callers in alternating rounds, print the ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -115,20 +143,37 @@ def main() -> None:
             raw = _raw_caller(raw_http, server.url + PATH)
 
             def snap() -> object:
-                return client.va_status(BODY)
+                return client.va_status(BODY).body["responseCode"]
 
-            for call in (raw, snap):  # warm-up: connections, caches
+            def typed() -> object:
+                return client.va_status(TYPED).data.response_code
+
+            assert snap() == typed() == "2002600"
+            for call in (raw, snap, typed):  # warm-up: connections, caches
                 _per_call(call, 50)
             raw_times: list[float] = []
             snap_times: list[float] = []
+            typed_wall: list[float] = []
+            typed_cpu: list[float] = []
             for _ in range(args.rounds):
                 raw_times.append(_per_call(raw, args.calls))
                 snap_times.append(_per_call(snap, args.calls))
+                wall, cpu = _paired(snap, typed, args.calls)
+                typed_wall.append(wall)
+                typed_cpu.append(cpu)
     raw_median, snap_median = statistics.median(raw_times), statistics.median(snap_times)
-    print(f"requests: {2 * args.rounds * args.calls + 100} on {server.url}")
+    print(f"requests: {4 * args.rounds * args.calls + 150} on {server.url}")
     print(f"raw httpx + hashlib/hmac : {raw_median * 1e6:8.1f} us/call (median of rounds)")
     print(f"SnapClient.va_status     : {snap_median * 1e6:8.1f} us/call (median of rounds)")
     print(f"ratio SnapClient / raw   : {snap_median / raw_median:8.3f}  (target <= 1.15)")
+    print(
+        f"ratio typed / dict, wall : {statistics.median(typed_wall):8.3f}  "
+        "(median of rounds, calls interleaved A-B-B-A; target <= 1.10)"
+    )
+    print(
+        f"ratio typed / dict, CPU  : {statistics.median(typed_cpu):8.3f}  "
+        "(process CPU, server thread included; target <= 1.10)"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ re-serialising them, load keys in every form they arrive in, and get typed error
 say what to fix.
 """
 
+import logging
+
+from bisnap._version import __version__ as __version__
 from bisnap.canonical import EMPTY_BODY_SHA256
 from bisnap.clock import JAKARTA, Clock, FixedClock, SystemClock
 from bisnap.errors import (
@@ -13,6 +16,7 @@ from bisnap.errors import (
     BisnapError,
     BodyNotJSONError,
     BodyTypeError,
+    CallError,
     ConfigurationError,
     ConflictError,
     ConnectionFailedError,
@@ -26,6 +30,8 @@ from bisnap.errors import (
     NotFoundError,
     RateLimitError,
     ReplayError,
+    RequestValidationError,
+    ResponseModelError,
     SecretFormatError,
     ServerError,
     SignatureFormatError,
@@ -54,6 +60,8 @@ from bisnap.headers import (
     redact_headers,
 )
 from bisnap.http import AsyncSnapClient, RetryPolicy, SnapAuth, SnapClient, SnapResponse
+from bisnap.http.tokens import AsyncTokenProvider, TokenProvider
+from bisnap.http.typed import TypedResponse
 from bisnap.keys import (
     KeyDescription,
     KeyPair,
@@ -102,11 +110,9 @@ from bisnap.stores.memory import (
 )
 from bisnap.timestamps import TimestampStyle, format_timestamp, parse_timestamp
 from bisnap.tokens import (
-    AsyncTokenProvider,
     RefreshDecision,
     RefreshPolicy,
     StoreFallbackWarning,
-    TokenProvider,
     TokenRequest,
     build_b2b2c_token_request,
     build_token_request,
@@ -116,7 +122,8 @@ from bisnap.tokens import (
     parse_token_response,
 )
 
-__version__ = "0.1.0"
+# The library logs under "bisnap" and leaves handlers to the application.
+logging.getLogger("bisnap").addHandler(logging.NullHandler())
 
 __all__ = [
     "EMPTY_BODY_SHA256",
@@ -135,6 +142,7 @@ __all__ = [
     "BisnapError",
     "BodyNotJSONError",
     "BodyTypeError",
+    "CallError",
     "Clock",
     "ConfigurationError",
     "ConflictError",
@@ -164,7 +172,9 @@ __all__ = [
     "RefreshDecision",
     "RefreshPolicy",
     "ReplayError",
+    "RequestValidationError",
     "ResponseCode",
+    "ResponseModelError",
     "RetryPolicy",
     "Secret",
     "SecretFormatError",
@@ -189,6 +199,7 @@ __all__ = [
     "TokenStore",
     "TransactionStatus",
     "TransportError",
+    "TypedResponse",
     "UnauthorizedError",
     "VerificationError",
     "build_access_token_headers",

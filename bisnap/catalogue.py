@@ -9,18 +9,97 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
 
 __all__ = [
     "ACCESS_TOKEN_B2B",
     "CATALOGUE",
     "NOTIFICATIONS",
     "Endpoint",
+    "FieldRule",
     "NotificationEndpoint",
     "by_name",
     "by_path",
     "by_service_code",
     "notification_by_path",
 ]
+
+
+#: What a `FieldRule` checks.
+RuleCheck = Literal[
+    "amount",
+    "currency",
+    "partner_service_id",
+    "va_number",
+    "timestamp",
+    "max_length",
+    "digits",
+    "choice",
+    "range",
+]
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """A documented format of one body field, checked by the client before sending.
+
+    `path` is the dotted camelCase body path (`[]` steps into every item of a list, e.g.
+    `payOptionDetails[].transAmount.value`). `check` says what is checked:
+
+    - `amount`: a string `^\\d+\\.\\d\\d$` (`"10000.00"`, never a number);
+    - `currency`: three capital letters (`"IDR"`);
+    - `partner_service_id`: 8 characters, the number left-padded with spaces (`"   70012"`);
+    - `va_number`: `partnerServiceId + customerNo`, at most `limit` characters;
+    - `timestamp`: ISO-8601 with seconds and an offset (`2024-03-05T10:00:00+07:00`);
+    - `max_length`: a string of at most `limit` characters;
+    - `digits`: a string of exactly `limit` digits;
+    - `choice`: one of `choices`;
+    - `range`: an integer (or digit string) from `minimum` to `limit`.
+
+    A field that is absent is not checked here (`required_fields` says what must be there).
+    """
+
+    path: str
+    check: RuleCheck
+    limit: int | None = None
+    minimum: int | None = None
+    choices: tuple[str, ...] = ()
+
+    @property
+    def rule(self) -> str:
+        """The rule in words, as error messages and docs show it."""
+        return _RULE_TEXT[self.check].format(
+            limit=self.limit, minimum=self.minimum, choices=", ".join(self.choices)
+        )
+
+
+_RULE_TEXT: dict[str, str] = {
+    "amount": "a decimal string with two places, ^\\d+\\.\\d\\d$ (e.g. 10000.00)",
+    "currency": "three capital letters (e.g. IDR)",
+    "partner_service_id": "8 characters, the number left-padded with spaces (e.g. '   70012')",
+    "va_number": "partnerServiceId + customerNo, at most {limit} characters",
+    "timestamp": "ISO-8601 with seconds and an offset (e.g. 2024-03-05T10:00:00+07:00)",
+    "max_length": "a string of at most {limit} characters",
+    "digits": "a string of exactly {limit} digits",
+    "choice": "one of {choices}",
+    "range": "an integer from {minimum} to {limit}",
+}
+
+
+def _amount(path: str) -> tuple[FieldRule, FieldRule]:
+    return (FieldRule(f"{path}.value", "amount"), FieldRule(f"{path}.currency", "currency"))
+
+
+def _max(limit: int, *paths: str) -> tuple[FieldRule, ...]:
+    return tuple(FieldRule(path, "max_length", limit) for path in paths)
+
+
+def _times(*paths: str) -> tuple[FieldRule, ...]:
+    return tuple(FieldRule(path, "timestamp") for path in paths)
+
+
+_SERVICE_CODE = FieldRule("serviceCode", "digits", 2)
+_PSID = FieldRule("partnerServiceId", "partner_service_id")
 
 
 @dataclass(frozen=True)
@@ -30,7 +109,9 @@ class Endpoint:
     `path` is the path after the provider's base URL (Midtrans has no extra prefix).
     `required_fields` are dotted body paths the provider rejects a request without
     (`400xx02 Invalid Mandatory Field`); `one_of` lists groups of which at least one
-    member is required (e.g. `originalReferenceNo` or `originalExternalId`).
+    member is required (e.g. `originalReferenceNo` or `originalExternalId`); `rules` are
+    the documented formats of fields (`FieldRule`). The client checks all three before
+    sending (`bisnap.validation`); the emulator answers `400xx02` for the first two.
     """
 
     name: str
@@ -49,6 +130,7 @@ class Endpoint:
     moves_money: bool = False  # a timeout must not be blindly re-sent
     status_endpoint: str | None = None  # what to ask before retrying a money movement
     read_only: bool = False  # a status or inquiry: safe to re-send after a 5xx or timeout
+    rules: tuple[FieldRule, ...] = ()
 
     @property
     def success_code(self) -> str:
@@ -83,6 +165,7 @@ ACCESS_TOKEN_B2B = Endpoint(
     title="Access Token B2B",
     required_fields=("grantType",),
     signed=False,
+    rules=(FieldRule("grantType", "choice", choices=("client_credentials",)),),
 )
 
 _ORIGINAL = ("originalReferenceNo", "originalExternalId", "additionalInfo.originalExternalId")
@@ -110,6 +193,14 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "additionalInfo.merchantId",
         ),
         idempotent_replay=True,
+        rules=(
+            _PSID,
+            *_max(20, "customerNo"),
+            FieldRule("virtualAccountNo", "va_number", 28),
+            *_max(36, "trxId"),
+            *_amount("totalAmount"),
+            *_times("expiredDate"),
+        ),
     ),
     Endpoint(
         "va_status",
@@ -120,6 +211,13 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "VA Inquiry Status",
         required_fields=("partnerServiceId", "customerNo", "virtualAccountNo", "inquiryRequestId"),
         read_only=True,
+        rules=(
+            _PSID,
+            *_max(20, "customerNo"),
+            FieldRule("virtualAccountNo", "va_number", 28),
+            FieldRule("additionalInfo.pageSize", "range", 15, 1),
+            FieldRule("additionalInfo.page", "range", 1_000_000, 0),
+        ),
     ),
     Endpoint(
         "delete_va",
@@ -130,6 +228,12 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "Delete VA",
         required_fields=("partnerServiceId", "customerNo", "virtualAccountNo", "trxId"),
         idempotent_replay=True,
+        rules=(
+            _PSID,
+            *_max(20, "customerNo"),
+            FieldRule("virtualAccountNo", "va_number", 28),
+            *_max(36, "trxId"),
+        ),
     ),
     # --- QRIS MPM ------------------------------------------------------------------------
     Endpoint(
@@ -141,6 +245,12 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "Generate QRIS",
         required_fields=("partnerReferenceNo", "amount.value", "amount.currency", "merchantId"),
         idempotent_replay=True,
+        rules=(
+            *_max(36, "partnerReferenceNo"),
+            *_amount("amount"),
+            *_amount("feeAmount"),
+            *_times("validityPeriod"),
+        ),
     ),
     Endpoint(
         "qris_query",
@@ -152,6 +262,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         required_fields=("merchantId", "serviceCode"),
         one_of=(("originalReferenceNo", "originalPartnerReferenceNo", "originalExternalId"),),
         read_only=True,
+        rules=(_SERVICE_CODE,),
     ),
     Endpoint(
         "qris_refund",
@@ -164,6 +275,10 @@ CATALOGUE: tuple[Endpoint, ...] = (
         idempotent_replay=True,
         moves_money=True,
         status_endpoint="qris_query",
+        rules=(
+            *_max(36, "partnerRefundNo"),
+            *_amount("refundAmount"),
+        ),
     ),
     Endpoint(
         "qris_cancel",
@@ -175,6 +290,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         required_fields=("merchantId", "reason"),
         one_of=(("originalReferenceNo", "originalPartnerReferenceNo", "originalExternalId"),),
         idempotent_replay=True,
+        rules=(*_amount("amount"),),
     ),
     # --- Direct debit (GoPay / ShopeePay / DANA deeplink, GoPay tokenization) ---------------
     Endpoint(
@@ -187,6 +303,12 @@ CATALOGUE: tuple[Endpoint, ...] = (
         required_fields=("partnerReferenceNo", "payOptionDetails"),
         customer_token_optional=True,
         idempotent_replay=True,
+        rules=(
+            *_max(64, "partnerReferenceNo"),
+            *_times("validUpTo"),
+            FieldRule("urlParams[].isDeeplink", "choice", choices=("Y", "N")),
+            *_amount("payOptionDetails[].transAmount"),
+        ),
     ),
     Endpoint(
         "debit_status",
@@ -198,6 +320,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         required_fields=("serviceCode",),
         one_of=(("originalReferenceNo", "originalExternalId"),),
         read_only=True,
+        rules=(_SERVICE_CODE,),
     ),
     Endpoint(
         "debit_refund",
@@ -211,6 +334,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         idempotent_replay=True,
         moves_money=True,
         status_endpoint="debit_status",
+        rules=(*_amount("refundAmount"),),
     ),
     Endpoint(
         "debit_cancel",
@@ -241,6 +365,10 @@ CATALOGUE: tuple[Endpoint, ...] = (
         ),
         host="app",
         signed=False,
+        rules=(
+            *_max(32, "state"),
+            FieldRule("lang", "choice", choices=("en", "id")),
+        ),
     ),
     Endpoint(
         "account_binding",
@@ -283,6 +411,10 @@ CATALOGUE: tuple[Endpoint, ...] = (
         required_fields=("partnerReferenceNo", "merchantId", "amount.value", "title"),
         customer_token=True,
         idempotent_replay=True,
+        rules=(
+            *_max(64, "partnerReferenceNo"),
+            *_amount("amount"),
+        ),
     ),
     Endpoint(
         "auth_query",
@@ -311,6 +443,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         idempotent_replay=True,
         moves_money=True,
         status_endpoint="auth_query",
+        rules=(*_amount("captureAmount"),),
     ),
     Endpoint(
         "auth_void",
@@ -322,6 +455,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         required_fields=("originalPartnerReferenceNo", "merchantId", "partnerVoidNo"),
         one_of=(_ORIGINAL,),
         idempotent_replay=True,
+        rules=(*_amount("voidAmount"),),
     ),
     Endpoint(
         "auth_refund",
@@ -335,6 +469,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         idempotent_replay=True,
         moves_money=True,
         status_endpoint="auth_query",
+        rules=(*_amount("refundAmount"),),
     ),
     # --- Reporting ------------------------------------------------------------------------
     Endpoint(
@@ -345,6 +480,13 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "reporting",
         "Transaction History List",
         read_only=True,
+        rules=(
+            *_max(64, "partnerReferenceNo"),
+            *_times("fromDateTime", "toDateTime"),
+            FieldRule("pageSize", "range", 50, 1),
+            FieldRule("pageNumber", "range", 1_000_000, 0),
+            FieldRule("additionalInfo.sortOrder", "choice", choices=("ASC", "DESC")),
+        ),
     ),
     Endpoint(
         "transaction_history_detail",
@@ -355,6 +497,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "Transaction History Detail",
         required_fields=("originalPartnerReferenceNo", "additionalInfo.referenceNo"),
         read_only=True,
+        rules=(*_max(64, "originalPartnerReferenceNo", "additionalInfo.referenceNo"),),
     ),
     # --- Payouts --------------------------------------------------------------------------
     Endpoint(
@@ -366,6 +509,10 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "External Account Inquiry",
         required_fields=("beneficiaryBankCode", "beneficiaryAccountNo"),
         read_only=True,
+        rules=(
+            *_max(8, "beneficiaryBankCode"),
+            *_max(20, "beneficiaryAccountNo"),
+        ),
     ),
     Endpoint(
         "intrabank_transfer",
@@ -385,6 +532,14 @@ CATALOGUE: tuple[Endpoint, ...] = (
         ),
         moves_money=True,
         status_endpoint="transfer_status",
+        rules=(
+            *_max(64, "partnerReferenceNo"),
+            *_amount("amount"),
+            *_max(34, "beneficiaryAccountNo"),
+            *_max(50, "beneficiaryEmail", "remark"),
+            *_max(19, "sourceAccountNo"),
+            *_times("transactionDate"),
+        ),
     ),
     Endpoint(
         "interbank_transfer",
@@ -405,6 +560,16 @@ CATALOGUE: tuple[Endpoint, ...] = (
         ),
         moves_money=True,
         status_endpoint="transfer_status",
+        rules=(
+            *_max(64, "partnerReferenceNo"),
+            *_amount("amount"),
+            *_max(100, "beneficiaryAccountName"),
+            *_max(34, "beneficiaryAccountNo"),
+            *_max(8, "beneficiaryBankCode"),
+            *_max(50, "beneficiaryEmail", "remark", "additionalInfo.remark"),
+            *_max(19, "sourceAccountNo"),
+            *_times("transactionDate"),
+        ),
     ),
     Endpoint(
         "va_inquiry_intrabank",
@@ -420,6 +585,12 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "additionalInfo.beneficiaryBankCode",
         ),
         read_only=True,
+        rules=(
+            _PSID,
+            *_max(20, "customerNo"),
+            *_max(28, "virtualAccountNo"),
+            *_max(8, "additionalInfo.beneficiaryBankCode"),
+        ),
     ),
     Endpoint(
         "va_payment_intrabank",
@@ -436,6 +607,14 @@ CATALOGUE: tuple[Endpoint, ...] = (
         ),
         moves_money=True,
         status_endpoint="transfer_status",
+        rules=(
+            *_max(64, "partnerReferenceNo"),
+            _PSID,
+            *_max(20, "customerNo"),
+            *_max(28, "virtualAccountNo"),
+            *_max(128, "inquiryRequestId"),
+            *_amount("paidAmount"),
+        ),
     ),
     Endpoint(
         "emoney_account_inquiry",
@@ -451,6 +630,11 @@ CATALOGUE: tuple[Endpoint, ...] = (
             "additionalInfo.beneficiaryProvider",
         ),
         read_only=True,
+        rules=(
+            *_max(20, "customerNumber"),
+            *_amount("amount"),
+            *_max(40, "additionalInfo.beneficiaryProvider"),
+        ),
     ),
     Endpoint(
         "emoney_topup",
@@ -469,6 +653,12 @@ CATALOGUE: tuple[Endpoint, ...] = (
         ),
         moves_money=True,
         status_endpoint="transfer_status",
+        rules=(
+            *_max(64, "partnerReferenceNo"),
+            *_max(20, "customerNumber"),
+            *_max(100, "customerName", "notes"),
+            *_amount("amount"),
+        ),
     ),
     Endpoint(
         "balance_inquiry",
@@ -479,6 +669,7 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "Balance Inquiry",
         required_fields=("accountNo",),
         read_only=True,
+        rules=(*_max(32, "accountNo"),),
     ),
     Endpoint(
         "transfer_status",
@@ -489,6 +680,10 @@ CATALOGUE: tuple[Endpoint, ...] = (
         "Transfer Status Inquiry",
         required_fields=("originalPartnerReferenceNo", "serviceCode"),
         read_only=True,
+        rules=(
+            *_max(64, "originalPartnerReferenceNo"),
+            _SERVICE_CODE,
+        ),
     ),
 )
 

@@ -11,7 +11,9 @@ BisnapError
 │   ├── SecretFormatError                    a PEM as client secret, "Bearer " in a token, ...
 │   ├── SignatureFormatError                 not base64/hex, wrong length, empty
 │   ├── HeaderError                          .header: a missing or malformed header
-│   └── ConfigurationError
+│   ├── ConfigurationError
+│   ├── RequestValidationError               .problems: each bad body field and its rule
+│   └── ResponseModelError                   an answer that does not fit its typed model
 ├── VerificationError                        the input was well formed but does not verify
 │   ├── SignatureMismatchError               .stage, .trace
 │   ├── TimestampOutOfWindowError            .direction ("too old"/"too new"), .skew
@@ -20,15 +22,16 @@ BisnapError
 │   └── TokenExchangeError                   .code: the parsed responseCode, if any
 ├── StoreError
 │   └── StoreUnavailableError                the token/replay store could not be reached
-└── ApiError                                 a SNAP provider answered with a non-success code
-    ├── BadRequestError                      400xx: a malformed or incomplete request
-    ├── UnauthorizedError                    401xx00
-    ├── InvalidTokenError                    401xx01..04
-    ├── ForbiddenError                       403xx: refused for a business reason
-    ├── NotFoundError                        404xx
-    ├── ConflictError                        409xx00/409xx01
-    ├── RateLimitError                       429xx
-    ├── ServerError                          5xx
+└── CallError                                a SNAP call failed (catch both below)
+    ├── ApiError                             a provider answered with a non-success code
+    │   ├── BadRequestError                  400xx: a malformed or incomplete request
+    │   ├── UnauthorizedError                401xx00
+    │   ├── InvalidTokenError                401xx01..04
+    │   ├── ForbiddenError                   403xx: refused for a business reason
+    │   ├── NotFoundError                    404xx
+    │   ├── ConflictError                    409xx00/409xx01
+    │   ├── RateLimitError                   429xx
+    │   └── ServerError                      5xx
     └── TransportError                       no answer (timeout, connection lost)
         └── ConnectionFailedError            the request never left (connect failed)
 ```
@@ -40,7 +43,7 @@ secrets: no private key, client secret or access token is ever part of a message
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, Unpack
 
 if TYPE_CHECKING:
     from bisnap.responses import ResponseCode
@@ -51,6 +54,8 @@ __all__ = [
     "BisnapError",
     "BodyNotJSONError",
     "BodyTypeError",
+    "CallContext",
+    "CallError",
     "ConfigurationError",
     "ConflictError",
     "ConnectionFailedError",
@@ -64,6 +69,8 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ReplayError",
+    "RequestValidationError",
+    "ResponseModelError",
     "SecretFormatError",
     "ServerError",
     "SignatureFormatError",
@@ -210,6 +217,47 @@ class ConfigurationError(InputError):
     """bisnap was configured in a way that cannot work."""
 
 
+class RequestValidationError(InputError):
+    """A request body breaks the catalogue's rules; found before anything was sent.
+
+    `.endpoint` is the catalogue name; `.problems` holds `(field, rule, detail)` triples,
+    one per bad field (the dotted camelCase path the provider uses).
+    """
+
+    default_hint = (
+        "Fix the fields named above (the rules come from bisnap.catalogue); "
+        "pass validate=False to the client to send a body unchecked."
+    )
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        endpoint: str | None = None,
+        problems: tuple[tuple[str, str, str], ...] = (),
+        hint: str | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self.problems = problems
+        super().__init__(message, hint=hint)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The dotted paths of the bad fields, in the order found."""
+        return tuple(problem[0] for problem in self.problems)
+
+    def _state(self) -> dict[str, Any]:
+        return {"endpoint": self.endpoint, "problems": self.problems}
+
+
+class ResponseModelError(InputError):
+    """A provider answer does not fit the typed model (its dict is still in `.body`)."""
+
+    default_hint = (
+        "Read the answer's .body dict instead, and report the field to the bisnap maintainers."
+    )
+
+
 # --- verification -----------------------------------------------------------------------
 
 
@@ -341,8 +389,40 @@ class StoreUnavailableError(StoreError):
 # --- provider answers ---------------------------------------------------------------------
 
 
-class ApiError(BisnapError):
-    """A SNAP provider answered with a non-success responseCode."""
+class CallContext(TypedDict, total=False):
+    """Which call failed: what `CallError` and its subclasses take besides the message."""
+
+    trace: object | None
+    external_id: str | None
+    attempt: int | None
+    hint: str | None
+
+
+class CallError(BisnapError):
+    """A SNAP call failed: the provider refused it (`ApiError`) or did not answer
+    (`TransportError`). `except CallError` catches both.
+
+    `.external_id` is the X-EXTERNAL-ID the call was sent with, `.attempt` the attempt that
+    failed (1-based), `.trace` the request's signature trace (never pickled).
+    """
+
+    def __init__(self, message: str, **context: Unpack[CallContext]) -> None:
+        self.trace = context.get("trace")
+        self.external_id = context.get("external_id")
+        self.attempt = context.get("attempt")
+        super().__init__(message, hint=context.get("hint"))
+
+    def _state(self) -> dict[str, Any]:
+        return {"external_id": self.external_id, "attempt": self.attempt, "trace": None}
+
+
+class ApiError(CallError):
+    """A SNAP provider answered with a non-success responseCode.
+
+    `.code` (parsed responseCode), `.status_code`, `.body` (the parsed answer), and
+    `.debug_id`: the provider's id of the failed request (Midtrans's `referenceNo` on error
+    answers), to quote to the provider's support.
+    """
 
     def __init__(
         self,
@@ -351,17 +431,23 @@ class ApiError(BisnapError):
         code: ResponseCode | None = None,
         status_code: int | None = None,
         body: object | None = None,
-        trace: object | None = None,
-        hint: str | None = None,
+        debug_id: str | None = None,
+        **context: Unpack[CallContext],
     ) -> None:
         self.code = code
         self.status_code = status_code
         self.body = body
-        self.trace = trace
-        super().__init__(message, hint=hint)
+        self.debug_id = debug_id
+        super().__init__(message, **context)
 
     def _state(self) -> dict[str, Any]:
-        return {"code": self.code, "status_code": self.status_code, "body": self.body}
+        return {
+            **super()._state(),
+            "code": self.code,
+            "status_code": self.status_code,
+            "body": self.body,
+            "debug_id": self.debug_id,
+        }
 
 
 class UnauthorizedError(ApiError):
@@ -391,10 +477,25 @@ class ServerError(ApiError):
     default_hint = "Query the transaction status before retrying; never blindly re-send money."
 
 
-class TransportError(ApiError):
-    """No usable answer from the provider (timeout, connection error)."""
+class TransportError(CallError):
+    """No usable answer from the provider (timeout, connection lost): beside `ApiError`,
+    not under it, since no provider answered. `.retryable` is False for failures that a
+    re-send cannot mend (an unsupported URL scheme, a local protocol error)."""
 
     default_hint = "Check connectivity; query the transaction status before any retry."
+    #: No answer, so no responseCode, HTTP status or body (read like `ApiError`'s).
+    code: ResponseCode | None = None
+    status_code: int | None = None
+    body: object | None = None
+
+    def __init__(
+        self, message: str, *, retryable: bool = True, **context: Unpack[CallContext]
+    ) -> None:
+        self.retryable = retryable
+        super().__init__(message, **context)
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "retryable": self.retryable}
 
 
 class ConnectionFailedError(TransportError):

@@ -15,22 +15,24 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncGenerator, Generator
-from dataclasses import dataclass
 
 import httpx
 
 from bisnap.clock import Clock, SystemClock
 from bisnap.errors import ApiError, ConfigurationError
 from bisnap.headers import X_CLIENT_KEY, ExternalIdGenerator, get_header
+from bisnap.http._flow import GetToken, InvalidateToken
 from bisnap.http.core import (
     AsyncTokenSource,
+    SignedBody,
     Target,
     TokenSource,
     needs_token_refresh,
     parse_response,
     request_headers_for_auth,
     retry_mode,
-    sign_request,
+    sign_attempt,
+    signed_body,
 )
 from bisnap.profiles import MIDTRANS, ProviderProfile
 from bisnap.secrets import AccessToken, Secret
@@ -42,19 +44,7 @@ __all__ = ["TRACE_EXTENSION", "SnapAuth"]
 TRACE_EXTENSION = "bisnap.trace"
 
 
-@dataclass(frozen=True)
-class _Get:
-    """Flow step: fetch an access token."""
-
-
-@dataclass(frozen=True)
-class _Invalidate:
-    """Flow step: forget a rejected access token."""
-
-    token: AccessToken
-
-
-_Step = httpx.Request | _Get | _Invalidate
+_Step = httpx.Request | GetToken | InvalidateToken
 
 
 class SnapAuth(httpx.Auth):
@@ -101,27 +91,29 @@ class SnapAuth(httpx.Auth):
             # TokenProvider may share this httpx client.
             yield request
             return
-        token = _token((yield _Get()))
-        self._sign(request, token)
+        # The body's stages are computed once; a re-send after a token refresh re-signs only.
+        body = signed_body(
+            request.method, request.url.raw_path.decode("ascii"), request.content, self._profile
+        )
+        token = _token((yield GetToken()))
+        self._sign(request, body, token)
         response = yield request
         if isinstance(self._token, AccessToken) or not isinstance(response, httpx.Response):
             return
         if _is_token_error(request, response):
-            yield _Invalidate(token)
-            token = _token((yield _Get()))
-            self._sign(request, token)
+            yield InvalidateToken(token)
+            token = _token((yield GetToken()))
+            self._sign(request, body, token)
             yield request
 
-    def _sign(self, request: httpx.Request, token: AccessToken) -> None:
+    def _sign(self, request: httpx.Request, body: SignedBody, token: AccessToken) -> None:
         timestamp = format_timestamp(self._clock.now(), self._profile.timestamp_style)
-        trace = sign_request(
-            method=request.method,
-            raw_path=request.url.raw_path.decode("ascii"),
-            content=request.content,
+        trace = sign_attempt(
+            body,
             timestamp=timestamp,
             access_token=token,
             client_secret=self._secret,
-            profile=self._profile,
+            encoding=self._profile.signature_encoding,
         )
         external_id = None
         if self._external_ids is not None and get_header(request.headers, "X-EXTERNAL-ID") is None:
@@ -178,11 +170,11 @@ class SnapAuth(httpx.Auth):
             else:
                 answer = await self._async_token_step(step)
 
-    def _sync_token_step(self, step: _Get | _Invalidate) -> AccessToken | None:
+    def _sync_token_step(self, step: GetToken | InvalidateToken) -> AccessToken | None:
         source = self._token
         if isinstance(source, AccessToken):
             return source
-        if isinstance(step, _Invalidate):
+        if isinstance(step, InvalidateToken):
             result = source.invalidate(step.token)
             _refuse_awaitable(result)
             return None
@@ -190,11 +182,11 @@ class SnapAuth(httpx.Auth):
         _refuse_awaitable(token)
         return _token(token)
 
-    async def _async_token_step(self, step: _Get | _Invalidate) -> AccessToken | None:
+    async def _async_token_step(self, step: GetToken | InvalidateToken) -> AccessToken | None:
         source = self._token
         if isinstance(source, AccessToken):
             return source
-        if isinstance(step, _Invalidate):
+        if isinstance(step, InvalidateToken):
             result = source.invalidate(step.token)
             if inspect.isawaitable(result):
                 await result
@@ -203,6 +195,12 @@ class SnapAuth(httpx.Auth):
         if inspect.isawaitable(token):
             token = await token
         return _token(token)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise ConfigurationError(
+            "a SnapAuth cannot be pickled: it holds the client secret",
+            hint="Build the SnapAuth in each process from its configuration.",
+        )
 
     def __repr__(self) -> str:
         source = type(self._token).__name__

@@ -17,46 +17,57 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Generic, Self, TypeVar
 
 import anyio
 import httpx
 
+from bisnap._version import USER_AGENT
 from bisnap.clock import Clock, SystemClock
-from bisnap.errors import ApiError, ConfigurationError
-from bisnap.headers import ExternalIdGenerator, redact_headers
-from bisnap.http._endpoints import (
-    async_endpoint,
-    async_endpoint_signature,
-    endpoint_signature,
-    sync_endpoint,
+from bisnap.errors import ApiError, CallError, ConfigurationError, TransportError
+from bisnap.headers import ExternalIdGenerator, get_header, redact_headers
+from bisnap.http._flow import (
+    Answer,
+    Flow,
+    GetToken,
+    InvalidateToken,
+    Send,
+    Sleep,
+    adrive,
+    drive,
 )
+from bisnap.http._send import asend, send
+from bisnap.http.conveniences import AsyncConveniences, SyncConveniences
 from bisnap.http.core import (
     AsyncTokenSource,
     Body,
     CustomerToken,
     PreparedRequest,
     RetryPolicy,
+    SignedBody,
     SnapResponse,
     Target,
     TokenSource,
     next_step,
     parse_response,
+    parse_retry_after,
     prepare,
     resolve_target,
     serialize_body,
+    sign_body,
     status_check_body,
     status_target,
     status_verdict,
-    transport_error,
 )
+from bisnap.http.tokens import AsyncTokenProvider, TokenProvider
 from bisnap.keys import PrivateKeyInput
 from bisnap.profiles import MIDTRANS, Environment, ProviderProfile
 from bisnap.secrets import AccessToken, Secret
+from bisnap.settings import client_settings
 from bisnap.timestamps import format_timestamp
-from bisnap.tokens import AsyncTokenProvider, TokenProvider
 
 __all__ = ["AsyncSnapClient", "SnapClient"]
 
@@ -64,9 +75,17 @@ logger = logging.getLogger("bisnap.http")
 
 _DEFAULT_TIMEOUT = 30.0
 
+TS = TypeVar("TS", TokenSource, AsyncTokenSource)  # the token source type
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+W = TypeVar("W")  # what the injected sleep returns (None, or an awaitable)
 
-class _Shared:
-    """Configuration and the pure steps both shells share (no I/O here)."""
+
+class _Shared(ABC, Generic[TS, H, W]):
+    """Configuration, the one call flow, and the constructor both shells share.
+
+    A shell names its HTTP client, sleep and token provider types (the hooks below) and
+    performs the flow's steps; everything else is here.
+    """
 
     def __init__(
         self,
@@ -76,12 +95,19 @@ class _Shared:
         client_secret: str | Secret,
         partner_id: str,
         channel_id: str,
-        profile: ProviderProfile,
-        app_base_url: str | None,
-        clock: Clock | None,
-        external_ids: ExternalIdGenerator | None,
-        retry: RetryPolicy | None,
-        origin: str | None,
+        private_key: PrivateKeyInput | None = None,
+        token_provider: TS | None = None,
+        profile: ProviderProfile = MIDTRANS,
+        app_base_url: str | None = None,
+        clock: Clock | None = None,
+        external_ids: ExternalIdGenerator | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], W] | None = None,
+        http_client: H | None = None,
+        origin: str | None = None,
+        timeout: float = _DEFAULT_TIMEOUT,
+        validate: bool = True,
+        event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
     ) -> None:
         env = _environment(profile, base_url)
         self._profile = profile
@@ -101,6 +127,63 @@ class _Shared:
         self._retry = retry or RetryPolicy()
         self._origin = origin
         self._targets: dict[str, Target] = {}
+        if http_client is not None and event_hooks is not None:
+            raise ConfigurationError(
+                "event_hooks are for the httpx client bisnap creates",
+                hint="With http_client=, set event_hooks on your own httpx client.",
+            )
+        self._owns_http = http_client is None
+        self._http: H = (
+            http_client
+            if http_client is not None
+            else self._new_http(timeout, **_http_options(event_hooks))
+        )
+        # Typed calls: the pre-send check, the key that signs seamlessSign, and the
+        # User-Agent added per call when the caller brought the httpx client.
+        self._validate = validate
+        self._seamless_key = private_key
+        self._agent_per_call = http_client is not None
+        self._sleep: Callable[[float], W] = sleep if sleep is not None else self._default_sleep()
+        if token_provider is not None:
+            self._tokens: TS = token_provider
+            return
+        self._tokens = self._new_tokens(
+            base_url=self._base_url,
+            client_key=client_key,
+            private_key=_require_key(private_key, client_key),
+            token_path=profile.token_path,
+            clock=self._clock,
+            http_client=self._http,
+            sleep=self._sleep,
+            grant_type_field=profile.grant_type_field,
+            timestamp_style=profile.timestamp_style,
+            retry=self._retry,
+        )
+
+    @abstractmethod
+    def _new_http(self, timeout: float, **options: Any) -> H:
+        """The HTTP client made when none is given (`options`: headers, event hooks)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> Self:
+        """A client configured from the `BISNAP_*` variables the CLI reads.
+
+        `env` defaults to `os.environ`; `options` are keyword arguments of the constructor
+        and override what the environment says (see `bisnap.settings` for the names).
+
+        Raises:
+            ConfigurationError: a required variable is missing, a key path is not a file.
+            KeyFormatError: BISNAP_PRIVATE_KEY is not an RSA private key.
+        """
+        return cls(**{**client_settings(env), **options})
+
+    @abstractmethod
+    def _default_sleep(self) -> Callable[[float], W]:
+        """The sleep used when none is given."""
+
+    @abstractmethod
+    def _new_tokens(self, **options: Any) -> TS:
+        """The token provider made when none is given (sharing the HTTP client)."""
 
     @property
     def profile(self) -> ProviderProfile:
@@ -132,7 +215,7 @@ class _Shared:
     def _prepare(
         self,
         target: Target,
-        content: bytes,
+        body: SignedBody,
         *,
         token: AccessToken | None,
         external_id: str,
@@ -143,7 +226,7 @@ class _Shared:
     ) -> PreparedRequest:
         prepared = prepare(
             target,
-            content,
+            body,
             profile=self._profile,
             timestamp=format_timestamp(self._clock.now(), self._profile.timestamp_style),
             access_token=token,
@@ -169,13 +252,13 @@ class _Shared:
         return prepared
 
     def _parse(
-        self, target: Target, prepared: PreparedRequest, response: httpx.Response
+        self, target: Target, prepared: PreparedRequest, answer: Answer
     ) -> SnapResponse | ApiError:
         outcome = parse_response(
             target=target,
-            status_code=response.status_code,
-            headers=response.headers,
-            content=response.content,
+            status_code=answer.status_code,
+            headers=answer.headers,
+            content=answer.content,
             trace=prepared.trace,
             external_id=prepared.external_id,
             attempts=prepared.attempt,
@@ -185,17 +268,112 @@ class _Shared:
             logger.debug("%s: %s", target.label, outcome)
         return outcome
 
-    def _status_call(self, target: Target, content: bytes) -> tuple[Target, Body] | None:
+    def _call_flow(
+        self,
+        target: Target,
+        body: Body,
+        external_id: str | None,
+        customer_token: CustomerToken | None,
+        device_id: str | None,
+        headers: Mapping[str, str] | None,
+    ) -> Flow[SnapResponse]:
+        """One call, written once for both shells: sign → send → parse → decide.
+
+        The body is serialised, validated, minified and hashed once (`sign_body`); each
+        attempt only signs the new timestamp (and token). Yields `GetToken`,
+        `InvalidateToken`, `Send` and `Sleep` steps.
+        """
+        content = serialize_body(body)
+        signed = sign_body(target, content, profile=self._profile)
+        xid = self._external_id(target, external_id)
+        attempt, refreshed = 0, False
+        while True:
+            attempt += 1
+            token = (yield GetToken()) if target.signed else None
+            prepared = self._prepare(
+                target,
+                signed,
+                token=token,
+                external_id=xid,
+                attempt=attempt,
+                customer_token=customer_token,
+                device_id=device_id,
+                headers=headers,
+            )
+            retry_after: float | None = None
+            try:
+                answer = yield Send(
+                    prepared.method,
+                    prepared.url,
+                    prepared.content,
+                    prepared.headers,
+                    target.label,
+                    trace=prepared.trace,
+                    external_id=prepared.external_id,
+                    attempt=attempt,
+                )
+            except TransportError as err:
+                outcome: CallError = err
+            else:
+                parsed = self._parse(target, prepared, answer)
+                if isinstance(parsed, SnapResponse):
+                    return parsed
+                outcome = parsed
+                header = get_header(answer.headers, "Retry-After")
+                retry_after = parse_retry_after(header, now=self._clock.now())
+            step = next_step(
+                target.mode,
+                outcome,
+                attempt=attempt,
+                refreshed=refreshed,
+                policy=self._retry,
+                retry_after=retry_after,
+            )
+            if step.action == "refresh" and token is not None:
+                logger.info("%s: %s; refreshing the access token once", target.label, outcome)
+                yield InvalidateToken(token)
+                refreshed = True
+                continue
+            if step.action == "check_status":
+                checked = yield from self._check_status(target, content)
+                verdict = status_verdict(checked) if checked is not None else "unknown"
+                logger.warning("%s: %s; status check says %s", target.label, outcome, verdict)
+                if isinstance(checked, SnapResponse):
+                    return checked
+                if verdict != "absent":
+                    raise outcome
+                step = next_step(
+                    "safe", outcome, attempt=attempt, refreshed=True, policy=self._retry
+                )
+            if step.action == "retry":
+                logger.info("%s: %s; re-sending in %.2fs", target.label, outcome, step.delay)
+                yield Sleep(step.delay)
+                continue
+            raise outcome
+
+    def _check_status(
+        self, target: Target, content: bytes
+    ) -> Flow[SnapResponse | CallError | None]:
+        """Ask the status endpoint whether a money movement that got no answer exists."""
         status = status_target(target, self._profile, self._base_url)
         body = status_check_body(target.endpoint, content)
         if status is None or body is None:
             return None
-        return status, body
+        try:
+            return (yield from self._call_flow(status, body, None, None, None, None))
+        except CallError as err:
+            return err
 
     def _external_id(self, target: Target, external_id: str | None) -> str:
         if external_id is not None:
             return external_id
         return self._ids.next() if target.signed else ""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise ConfigurationError(
+            f"a {type(self).__name__} cannot be pickled: it holds the client secret and keys",
+            hint="Build the client in each process (or task) from its configuration.",
+        )
 
     def __repr__(self) -> str:
         return (
@@ -227,68 +405,48 @@ def _require_key(private_key: PrivateKeyInput | None, client_key: str) -> Privat
     return private_key
 
 
-class SnapClient(_Shared):
+def _http_options(event_hooks: Mapping[str, list[Callable[..., Any]]] | None) -> dict[str, Any]:
+    """The options of the httpx client bisnap creates: User-Agent and the caller's hooks."""
+    options: dict[str, Any] = {"headers": {"User-Agent": USER_AGENT}}
+    if event_hooks is not None:
+        unknown = set(event_hooks) - {"request", "response"}
+        if unknown:
+            raise ConfigurationError(
+                f"unknown event hook kind {sorted(unknown)[0]!r}",
+                hint='event_hooks takes {"request": [...], "response": [...]}, as httpx does.',
+            )
+        options["event_hooks"] = {kind: list(hooks) for kind, hooks in event_hooks.items()}
+    return options
+
+
+class SnapClient(_Shared[TokenSource, httpx.Client, None], SyncConveniences):
     """A sync SNAP client over `httpx.Client`: one method per catalogue endpoint.
 
     `base_url` is a URL or the name of one of the profile's environments (`"sandbox"`,
     `"staging"`, `"production"` for Midtrans). Without `token_provider`, a
-    `bisnap.tokens.TokenProvider` is built from `client_key` and `private_key` (sharing
+    `bisnap.TokenProvider` is built from `client_key` and `private_key` (sharing
     `http_client`). `external_ids` makes X-EXTERNAL-IDs (the profile's shape by default);
     `origin` is sent as the profile's ORIGIN header; `retry` bounds re-sends and `sleep` is
     what backoff waits with (tests pass a recorder). `repr` shows no secret.
+
+    Catalogue methods take the endpoint's `bisnap.models` request or a dict, check it
+    against the catalogue before sending (`validate=False` turns that off) and return a
+    `TypedResponse`. `event_hooks` go to the httpx client bisnap creates; every request
+    says `User-Agent: bisnap/<version>`. `from_env()` reads the `BISNAP_*` variables.
 
     Raises:
         ConfigurationError: empty secret/ids, an unknown environment name, no private key
             and no token provider.
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str | Environment,
-        client_key: str,
-        client_secret: str | Secret,
-        partner_id: str,
-        channel_id: str,
-        private_key: PrivateKeyInput | None = None,
-        token_provider: TokenSource | None = None,
-        profile: ProviderProfile = MIDTRANS,
-        app_base_url: str | None = None,
-        clock: Clock | None = None,
-        external_ids: ExternalIdGenerator | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] | None = None,
-        http_client: httpx.Client | None = None,
-        origin: str | None = None,
-        timeout: float = _DEFAULT_TIMEOUT,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            client_key=client_key,
-            client_secret=client_secret,
-            partner_id=partner_id,
-            channel_id=channel_id,
-            profile=profile,
-            app_base_url=app_base_url,
-            clock=clock,
-            external_ids=external_ids,
-            retry=retry,
-            origin=origin,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.Client(timeout=timeout)
-        self._sleep = sleep if sleep is not None else time.sleep
-        self._tokens: TokenSource = token_provider or TokenProvider(
-            base_url=self._base_url,
-            client_key=client_key,
-            private_key=_require_key(private_key, client_key),
-            token_path=profile.token_path,
-            clock=self._clock,
-            http_client=self._http,
-            sleep=self._sleep,
-            grant_type_field=profile.grant_type_field,
-            timestamp_style=profile.timestamp_style,
-        )
+    def _new_http(self, timeout: float, **options: Any) -> httpx.Client:
+        return httpx.Client(timeout=timeout, **options)
+
+    def _default_sleep(self) -> Callable[[float], None]:
+        return time.sleep
+
+    def _new_tokens(self, **options: Any) -> TokenSource:
+        return TokenProvider(**options)
 
     def close(self) -> None:
         """Close the HTTP connection pool (only if this client created it)."""
@@ -351,157 +509,39 @@ class SnapClient(_Shared):
         device_id: str | None,
         headers: Mapping[str, str] | None,
     ) -> SnapResponse:
-        content = serialize_body(body)
-        xid = self._external_id(target, external_id)
-        attempt, refreshed = 0, False
-        while True:
-            attempt += 1
-            token = self._tokens.get() if target.signed else None
-            prepared = self._prepare(
-                target,
-                content,
-                token=token,
-                external_id=xid,
-                attempt=attempt,
-                customer_token=customer_token,
-                device_id=device_id,
-                headers=headers,
-            )
-            outcome = self._send(target, prepared)
-            if isinstance(outcome, SnapResponse):
-                return outcome
-            step = next_step(
-                target.mode, outcome, attempt=attempt, refreshed=refreshed, policy=self._retry
-            )
-            if step.action == "refresh" and token is not None:
-                logger.info("%s: %s; refreshing the access token once", target.label, outcome)
-                self._tokens.invalidate(token)
-                refreshed = True
-                continue
-            if step.action == "check_status":
-                answer = self._check_status(target, content)
-                verdict = status_verdict(answer) if answer is not None else "unknown"
-                logger.warning("%s: %s; status check says %s", target.label, outcome, verdict)
-                if isinstance(answer, SnapResponse):
-                    return answer
-                if verdict != "absent":
-                    raise outcome
-                step = next_step(
-                    "safe", outcome, attempt=attempt, refreshed=True, policy=self._retry
-                )
-            if step.action == "retry":
-                logger.info("%s: %s; re-sending in %.2fs", target.label, outcome, step.delay)
-                self._sleep(step.delay)
-                continue
-            raise outcome
+        flow = self._call_flow(target, body, external_id, customer_token, device_id, headers)
+        return drive(flow, self._perform)
 
-    def _send(self, target: Target, prepared: PreparedRequest) -> SnapResponse | ApiError:
-        request = self._http.build_request(
-            prepared.method, prepared.url, content=prepared.content, headers=prepared.headers
-        )
-        try:
-            response = self._http.send(request)
-        except httpx.RequestError as exc:
-            return transport_error(exc, target=target, trace=prepared.trace)
-        return self._parse(target, prepared, response)
-
-    def _check_status(self, target: Target, content: bytes) -> SnapResponse | ApiError | None:
-        call = self._status_call(target, content)
-        if call is None:
+    def _perform(self, step: object) -> object:
+        if isinstance(step, Send):
+            return send(self._http, step)
+        if isinstance(step, GetToken):
+            return self._tokens.get()
+        if isinstance(step, InvalidateToken):
+            return self._tokens.invalidate(step.token)
+        if isinstance(step, Sleep):
+            self._sleep(step.seconds)
             return None
-        try:
-            return self._execute(call[0], call[1], None, None, None, None)
-        except ApiError as err:
-            return err
-
-    # --- catalogue endpoints: one per entry, built from the catalogue (bisnap.http._endpoints)
-    create_va = sync_endpoint("create_va", endpoint_signature)
-    va_status = sync_endpoint("va_status", endpoint_signature)
-    delete_va = sync_endpoint("delete_va", endpoint_signature)
-    qris_generate = sync_endpoint("qris_generate", endpoint_signature)
-    qris_query = sync_endpoint("qris_query", endpoint_signature)
-    qris_refund = sync_endpoint("qris_refund", endpoint_signature)
-    qris_cancel = sync_endpoint("qris_cancel", endpoint_signature)
-    debit_payment = sync_endpoint("debit_payment", endpoint_signature)
-    debit_status = sync_endpoint("debit_status", endpoint_signature)
-    debit_refund = sync_endpoint("debit_refund", endpoint_signature)
-    debit_cancel = sync_endpoint("debit_cancel", endpoint_signature)
-    get_auth_code = sync_endpoint("get_auth_code", endpoint_signature)
-    account_binding = sync_endpoint("account_binding", endpoint_signature)
-    account_binding_inquiry = sync_endpoint("account_binding_inquiry", endpoint_signature)
-    account_unbinding = sync_endpoint("account_unbinding", endpoint_signature)
-    auth_payment = sync_endpoint("auth_payment", endpoint_signature)
-    auth_query = sync_endpoint("auth_query", endpoint_signature)
-    auth_capture = sync_endpoint("auth_capture", endpoint_signature)
-    auth_void = sync_endpoint("auth_void", endpoint_signature)
-    auth_refund = sync_endpoint("auth_refund", endpoint_signature)
-    transaction_history_list = sync_endpoint("transaction_history_list", endpoint_signature)
-    transaction_history_detail = sync_endpoint("transaction_history_detail", endpoint_signature)
-    external_account_inquiry = sync_endpoint("external_account_inquiry", endpoint_signature)
-    intrabank_transfer = sync_endpoint("intrabank_transfer", endpoint_signature)
-    interbank_transfer = sync_endpoint("interbank_transfer", endpoint_signature)
-    va_inquiry_intrabank = sync_endpoint("va_inquiry_intrabank", endpoint_signature)
-    va_payment_intrabank = sync_endpoint("va_payment_intrabank", endpoint_signature)
-    emoney_account_inquiry = sync_endpoint("emoney_account_inquiry", endpoint_signature)
-    emoney_topup = sync_endpoint("emoney_topup", endpoint_signature)
-    balance_inquiry = sync_endpoint("balance_inquiry", endpoint_signature)
-    transfer_status = sync_endpoint("transfer_status", endpoint_signature)
+        raise TypeError(f"unknown flow step {step!r}")
 
 
-class AsyncSnapClient(_Shared):
+class AsyncSnapClient(
+    _Shared[AsyncTokenSource, httpx.AsyncClient, Awaitable[None]], AsyncConveniences
+):
     """The async twin of `SnapClient` over `httpx.AsyncClient` (same methods, awaited).
 
-    Without `token_provider`, a `bisnap.tokens.AsyncTokenProvider` is built from
+    Without `token_provider`, a `bisnap.AsyncTokenProvider` is built from
     `client_key` and `private_key`. `sleep` is awaited for backoff (default `anyio.sleep`).
     """
 
-    def __init__(
-        self,
-        *,
-        base_url: str | Environment,
-        client_key: str,
-        client_secret: str | Secret,
-        partner_id: str,
-        channel_id: str,
-        private_key: PrivateKeyInput | None = None,
-        token_provider: AsyncTokenSource | None = None,
-        profile: ProviderProfile = MIDTRANS,
-        app_base_url: str | None = None,
-        clock: Clock | None = None,
-        external_ids: ExternalIdGenerator | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        origin: str | None = None,
-        timeout: float = _DEFAULT_TIMEOUT,
-    ) -> None:
-        super().__init__(
-            base_url=base_url,
-            client_key=client_key,
-            client_secret=client_secret,
-            partner_id=partner_id,
-            channel_id=channel_id,
-            profile=profile,
-            app_base_url=app_base_url,
-            clock=clock,
-            external_ids=external_ids,
-            retry=retry,
-            origin=origin,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client if http_client is not None else httpx.AsyncClient(timeout=timeout)
-        self._sleep = sleep if sleep is not None else anyio.sleep
-        self._tokens: AsyncTokenSource = token_provider or AsyncTokenProvider(
-            base_url=self._base_url,
-            client_key=client_key,
-            private_key=_require_key(private_key, client_key),
-            token_path=profile.token_path,
-            clock=self._clock,
-            http_client=self._http,
-            sleep=self._sleep,
-            grant_type_field=profile.grant_type_field,
-            timestamp_style=profile.timestamp_style,
-        )
+    def _new_http(self, timeout: float, **options: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=timeout, **options)
+
+    def _default_sleep(self) -> Callable[[float], Awaitable[None]]:
+        return anyio.sleep
+
+    def _new_tokens(self, **options: Any) -> AsyncTokenSource:
+        return AsyncTokenProvider(**options)
 
     async def close(self) -> None:
         """Close the HTTP connection pool (only if this client created it)."""
@@ -564,100 +604,17 @@ class AsyncSnapClient(_Shared):
         device_id: str | None,
         headers: Mapping[str, str] | None,
     ) -> SnapResponse:
-        content = serialize_body(body)
-        xid = self._external_id(target, external_id)
-        attempt, refreshed = 0, False
-        while True:
-            attempt += 1
-            token = await self._tokens.get() if target.signed else None
-            prepared = self._prepare(
-                target,
-                content,
-                token=token,
-                external_id=xid,
-                attempt=attempt,
-                customer_token=customer_token,
-                device_id=device_id,
-                headers=headers,
-            )
-            outcome = await self._send(target, prepared)
-            if isinstance(outcome, SnapResponse):
-                return outcome
-            step = next_step(
-                target.mode, outcome, attempt=attempt, refreshed=refreshed, policy=self._retry
-            )
-            if step.action == "refresh" and token is not None:
-                logger.info("%s: %s; refreshing the access token once", target.label, outcome)
-                await self._tokens.invalidate(token)
-                refreshed = True
-                continue
-            if step.action == "check_status":
-                answer = await self._check_status(target, content)
-                verdict = status_verdict(answer) if answer is not None else "unknown"
-                logger.warning("%s: %s; status check says %s", target.label, outcome, verdict)
-                if isinstance(answer, SnapResponse):
-                    return answer
-                if verdict != "absent":
-                    raise outcome
-                step = next_step(
-                    "safe", outcome, attempt=attempt, refreshed=True, policy=self._retry
-                )
-            if step.action == "retry":
-                logger.info("%s: %s; re-sending in %.2fs", target.label, outcome, step.delay)
-                await self._sleep(step.delay)
-                continue
-            raise outcome
+        flow = self._call_flow(target, body, external_id, customer_token, device_id, headers)
+        return await adrive(flow, self._perform)
 
-    async def _send(self, target: Target, prepared: PreparedRequest) -> SnapResponse | ApiError:
-        request = self._http.build_request(
-            prepared.method, prepared.url, content=prepared.content, headers=prepared.headers
-        )
-        try:
-            response = await self._http.send(request)
-        except httpx.RequestError as exc:
-            return transport_error(exc, target=target, trace=prepared.trace)
-        return self._parse(target, prepared, response)
-
-    async def _check_status(self, target: Target, content: bytes) -> SnapResponse | ApiError | None:
-        call = self._status_call(target, content)
-        if call is None:
+    async def _perform(self, step: object) -> object:
+        if isinstance(step, Send):
+            return await asend(self._http, step)
+        if isinstance(step, GetToken):
+            return await self._tokens.get()
+        if isinstance(step, InvalidateToken):
+            return await self._tokens.invalidate(step.token)
+        if isinstance(step, Sleep):
+            await self._sleep(step.seconds)
             return None
-        try:
-            return await self._execute(call[0], call[1], None, None, None, None)
-        except ApiError as err:
-            return err
-
-    # --- catalogue endpoints: one per entry, built from the catalogue (bisnap.http._endpoints)
-    create_va = async_endpoint("create_va", async_endpoint_signature)
-    va_status = async_endpoint("va_status", async_endpoint_signature)
-    delete_va = async_endpoint("delete_va", async_endpoint_signature)
-    qris_generate = async_endpoint("qris_generate", async_endpoint_signature)
-    qris_query = async_endpoint("qris_query", async_endpoint_signature)
-    qris_refund = async_endpoint("qris_refund", async_endpoint_signature)
-    qris_cancel = async_endpoint("qris_cancel", async_endpoint_signature)
-    debit_payment = async_endpoint("debit_payment", async_endpoint_signature)
-    debit_status = async_endpoint("debit_status", async_endpoint_signature)
-    debit_refund = async_endpoint("debit_refund", async_endpoint_signature)
-    debit_cancel = async_endpoint("debit_cancel", async_endpoint_signature)
-    get_auth_code = async_endpoint("get_auth_code", async_endpoint_signature)
-    account_binding = async_endpoint("account_binding", async_endpoint_signature)
-    account_binding_inquiry = async_endpoint("account_binding_inquiry", async_endpoint_signature)
-    account_unbinding = async_endpoint("account_unbinding", async_endpoint_signature)
-    auth_payment = async_endpoint("auth_payment", async_endpoint_signature)
-    auth_query = async_endpoint("auth_query", async_endpoint_signature)
-    auth_capture = async_endpoint("auth_capture", async_endpoint_signature)
-    auth_void = async_endpoint("auth_void", async_endpoint_signature)
-    auth_refund = async_endpoint("auth_refund", async_endpoint_signature)
-    transaction_history_list = async_endpoint("transaction_history_list", async_endpoint_signature)
-    transaction_history_detail = async_endpoint(
-        "transaction_history_detail", async_endpoint_signature
-    )
-    external_account_inquiry = async_endpoint("external_account_inquiry", async_endpoint_signature)
-    intrabank_transfer = async_endpoint("intrabank_transfer", async_endpoint_signature)
-    interbank_transfer = async_endpoint("interbank_transfer", async_endpoint_signature)
-    va_inquiry_intrabank = async_endpoint("va_inquiry_intrabank", async_endpoint_signature)
-    va_payment_intrabank = async_endpoint("va_payment_intrabank", async_endpoint_signature)
-    emoney_account_inquiry = async_endpoint("emoney_account_inquiry", async_endpoint_signature)
-    emoney_topup = async_endpoint("emoney_topup", async_endpoint_signature)
-    balance_inquiry = async_endpoint("balance_inquiry", async_endpoint_signature)
-    transfer_status = async_endpoint("transfer_status", async_endpoint_signature)
+        raise TypeError(f"unknown flow step {step!r}")

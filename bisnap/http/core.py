@@ -15,17 +15,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import random as _random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from bisnap import canonical
 from bisnap.catalogue import Endpoint, by_name, by_path
 from bisnap.errors import (
     ApiError,
     BadRequestError,
+    CallContext,
+    CallError,
     ConfigurationError,
     ConflictError,
     ConnectionFailedError,
@@ -49,11 +55,13 @@ from bisnap.headers import (
     X_SIGNATURE,
     X_TIMESTAMP,
     build_service_headers,
+    redact_headers,
 )
 from bisnap.profiles import ProviderProfile
 from bisnap.responses import ResponseCode, parse_response_code
 from bisnap.secrets import AccessToken, Secret
-from bisnap.signing import SignatureTrace, sign_service
+from bisnap.signing import Encoding, SignatureTrace, encode_signature, hmac_sha512
+from bisnap.tokens import mask_secret_fields, mask_secret_values
 
 __all__ = [
     "AsyncTokenSource",
@@ -62,6 +70,7 @@ __all__ = [
     "PreparedRequest",
     "RetryMode",
     "RetryPolicy",
+    "SignedBody",
     "SnapResponse",
     "Step",
     "Target",
@@ -69,12 +78,16 @@ __all__ = [
     "needs_token_refresh",
     "next_step",
     "parse_response",
+    "parse_retry_after",
     "prepare",
     "request_headers_for_auth",
     "resolve_target",
     "retry_mode",
     "serialize_body",
+    "sign_attempt",
+    "sign_body",
     "sign_request",
+    "signed_body",
     "status_check_body",
     "status_target",
     "status_verdict",
@@ -123,17 +136,25 @@ class AsyncTokenSource(Protocol):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Bounded attempts with exponential backoff (slept through an injectable `sleep`).
+    """Bounded attempts with jittered exponential backoff; one policy for service calls and
+    access-token fetches.
 
     `max_attempts` counts every send of one call, the first included; the one re-send after
-    a token refresh is extra. The delay before attempt n+1 is
-    `min(max_backoff, backoff * multiplier ** (n - 1))`.
+    a token refresh is extra. The base delay before attempt n+1 is
+    `min(max_backoff, backoff * multiplier ** (n - 1))` (`delay`); `pause` takes up to
+    `jitter` (a fraction) off it at random, so that many clients failing together do not
+    retry together. A `Retry-After` answer is honoured when it is at most
+    `max_retry_after` seconds (a longer one stops the retries). `random` is the source of
+    jitter in [0, 1) (tests pass `lambda: 0.0` for the bare schedule).
     """
 
     max_attempts: int = 3
     backoff: float = 0.5
     multiplier: float = 2.0
     max_backoff: float = 8.0
+    jitter: float = 0.2
+    max_retry_after: float = 30.0
+    random: Callable[[], float] = field(default=_random.random, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -142,10 +163,61 @@ class RetryPolicy:
             )
         if self.backoff < 0 or self.multiplier < 1 or self.max_backoff < 0:
             raise ConfigurationError("backoff values must be >= 0 (multiplier >= 1)")
+        if not 0 <= self.jitter <= 1 or self.max_retry_after < 0:
+            raise ConfigurationError(
+                "jitter must be within 0..1 and max_retry_after >= 0",
+                hint="e.g. RetryPolicy(jitter=0.2, max_retry_after=30).",
+            )
 
     def delay(self, attempts_made: int) -> float:
-        """Seconds to wait after `attempts_made` sends, before the next one."""
+        """Seconds to wait after `attempts_made` sends, before the next one (no jitter)."""
         return min(self.max_backoff, self.backoff * self.multiplier ** max(0, attempts_made - 1))
+
+    def pause(
+        self,
+        attempts_made: int,
+        *,
+        retry_after: float | None = None,
+        remaining: float | None = None,
+    ) -> float | None:
+        """Seconds to sleep before the next attempt, or None: do not retry.
+
+        None when `attempts_made` used up `max_attempts`, when the provider's Retry-After
+        (`retry_after`, seconds) exceeds `max_retry_after`, or when the wait would not end
+        before a deadline `remaining` seconds away.
+        """
+        if attempts_made >= self.max_attempts:
+            return None
+        wait = self.delay(attempts_made)
+        if self.jitter:
+            wait *= 1.0 - self.jitter * self.random()
+        if retry_after is not None:
+            if retry_after > self.max_retry_after:
+                return None
+            wait = max(wait, retry_after)
+        if remaining is not None and wait >= remaining:
+            return None
+        return wait
+
+
+def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Seconds a `Retry-After` header asks to wait: delta-seconds or an HTTP-date.
+
+    None for an absent or unreadable value; a date in the past gives 0.
+    """
+    # RFC 9110 §10.2.3: Retry-After = HTTP-date / delay-seconds.
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit() and text.isascii():
+        return float(int(text[:12]))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
 
 
 def retry_mode(endpoint: Endpoint | None) -> RetryMode:
@@ -295,6 +367,82 @@ class PreparedRequest:
             f"attempt={self.attempt})"
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickle never carries the access token: Authorization headers are redacted and
+        # the trace (its string to sign holds the token) is left out.
+        return (
+            PreparedRequest,
+            (
+                self.method,
+                self.url,
+                self.content,
+                redact_headers(self.headers),
+                None,
+                self.external_id,
+                self.attempt,
+            ),
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class SignedBody:
+    """What every attempt of one call shares: the URL and bytes sent, and the signed stages
+    that do not change between attempts (method and path as signed, minified body, its
+    SHA-256). Built once per call by `sign_body`; an attempt only adds the timestamp and
+    token (`sign_attempt`)."""
+
+    url: httpx.URL | None  # None when only signed, not sent by bisnap (`sign_request`)
+    content: bytes
+    method: str
+    path: str
+    minified: bytes
+    body_sha256: str
+
+    def __repr__(self) -> str:
+        return (
+            f"SignedBody({self.method} {self.path!r}, content=<{len(self.content)} bytes>, "
+            f"body_sha256={self.body_sha256!r})"
+        )
+
+
+def sign_body(target: Target, content: bytes, *, profile: ProviderProfile) -> SignedBody:
+    """Validate, minify and hash the body of a call once, for all its attempts.
+
+    A GET body becomes the query string (Get Auth Code); an unsigned call is not hashed.
+
+    Raises:
+        BodyNotJSONError: `content` is not JSON (bytes given by the caller).
+        InputError: a GET body that is not a flat JSON object.
+    """
+    url = target.url
+    if target.query_body:
+        url = _with_query(url, content)
+        content = b""
+    if not target.signed:
+        return SignedBody(url, content, target.method, url.path, b"", "")
+    return signed_body(target.method, url.raw_path.decode("ascii"), content, profile, url=url)
+
+
+def signed_body(
+    method: str,
+    raw_path: str,
+    content: bytes,
+    profile: ProviderProfile,
+    *,
+    url: httpx.URL | None = None,
+) -> SignedBody:
+    """The stages of `content` sent as `method raw_path`, for any number of signatures.
+
+    Raises:
+        BodyNotJSONError: `content` is not JSON.
+        InputError: a method or path that cannot be signed.
+    """
+    minified, digest = canonical.minified_and_hash(content)
+    # SNAP: EndpointUrl is the relative path as sent, query included unless the provider
+    # signs the bare path (snap-standard.md §1.2 note 1, §4.4).
+    path = canonical.signed_path(raw_path, include_query=profile.include_query)
+    return SignedBody(url, content, canonical.signed_method(method), path, minified, digest)
+
 
 def sign_request(
     *,
@@ -311,23 +459,51 @@ def sign_request(
     Raises:
         BodyNotJSONError: `content` is not JSON (bytes given by the caller).
     """
-    # SNAP: EndpointUrl is the relative path as sent, query included unless the provider
-    # signs the bare path (snap-standard.md §1.2 note 1, §4.4).
-    return sign_service(
-        method=method,
-        path=raw_path,
-        body=content,
+    body = signed_body(method, raw_path, content, profile)
+    return sign_attempt(
+        body,
         timestamp=timestamp,
         access_token=access_token,
         client_secret=client_secret,
         encoding=profile.signature_encoding,
-        include_query=profile.include_query,
+    )
+
+
+def sign_attempt(
+    body: SignedBody,
+    *,
+    timestamp: str,
+    access_token: AccessToken,
+    client_secret: Secret,
+    encoding: Encoding,
+) -> SignatureTrace:
+    """The HMAC-SHA512 signature of one attempt: the string to sign from `body`'s stages
+    plus this attempt's timestamp and token (nothing is minified or hashed again).
+
+    Raises:
+        SecretFormatError: an empty token, or one starting with 'Bearer '.
+    """
+    token = canonical.signed_token(access_token)
+    string_to_sign = canonical.format_symmetric(
+        body.method, body.path, token, body.body_sha256, timestamp
+    )
+    return SignatureTrace(
+        kind="service",
+        string_to_sign=string_to_sign,
+        signature=encode_signature(hmac_sha512(string_to_sign, client_secret), encoding),
+        encoding=encoding,
+        minified_body=body.minified,
+        body_sha256=body.body_sha256,
+        method=body.method,
+        path=body.path,
+        timestamp=timestamp,
+        _token=token,
     )
 
 
 def prepare(
     target: Target,
-    content: bytes,
+    content: bytes | SignedBody,
     *,
     profile: ProviderProfile,
     timestamp: str,
@@ -344,21 +520,23 @@ def prepare(
 ) -> PreparedRequest:
     """Build attempt `attempt` of a call: URL, body bytes, signed headers and trace.
 
+    `content` is the body bytes, or the `SignedBody` built once for all attempts.
+
     Raises:
         HeaderError: a B2B2C endpoint without `customer_token`/`device_id`.
         BodyNotJSONError: bytes given by the caller that are not JSON.
         InputError: a GET body that is not a flat JSON object.
     """
-    url = target.url
+    body = (
+        content if isinstance(content, SignedBody) else sign_body(target, content, profile=profile)
+    )
+    url = body.url if body.url is not None else target.url
     endpoint = target.endpoint
-    if target.query_body:
-        url = _with_query(url, content)
-        content = b""
     extra = dict(profile.extra_headers)
     if headers:
         extra.update(headers)
     if not target.signed:
-        return PreparedRequest(target.method, url, content, extra, None, None, attempt)
+        return PreparedRequest(target.method, url, body.content, extra, None, None, attempt)
     if (
         endpoint is not None
         and customer_token is None
@@ -373,14 +551,12 @@ def prepare(
         )
     if access_token is None:
         raise ConfigurationError(f"{target.label} is signed but no access token was given")
-    trace = sign_request(
-        method=target.method,
-        raw_path=url.raw_path.decode("ascii"),
-        content=content,
+    trace = sign_attempt(
+        body,
         timestamp=timestamp,
         access_token=access_token,
         client_secret=client_secret,
-        profile=profile,
+        encoding=profile.signature_encoding,
     )
     built = build_service_headers(
         timestamp=timestamp,
@@ -395,7 +571,7 @@ def prepare(
         origin_header=profile.origin_header,
         extra=extra,
     )
-    return PreparedRequest(target.method, url, content, built, trace, external_id, attempt)
+    return PreparedRequest(target.method, url, body.content, built, trace, external_id, attempt)
 
 
 def _with_query(url: httpx.URL, content: bytes) -> httpx.URL:
@@ -459,12 +635,30 @@ class SnapResponse:
                 return value
         return None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickle never carries a token: the request's trace (its string to sign holds the
+        # access token) is left out, headers are redacted, and token members of the body
+        # (Account Binding's customer token) are masked.
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(
+            trace=None,
+            body=mask_secret_values(self.body),
+            raw=mask_secret_fields(self.raw),
+            headers=dict(self.headers),
+            request_headers=redact_headers(self.request_headers),
+        )
+        return (_rebuild_response, (values,))
+
     def __repr__(self) -> str:
         return (
             f"SnapResponse(endpoint={self.endpoint!r}, status_code={self.status_code}, "
             f"code={self.code.code!r}, message={self.message!r}, attempts={self.attempts}, "
             f"raw=<{len(self.raw)} bytes>)"
         )
+
+
+def _rebuild_response(values: dict[str, Any]) -> SnapResponse:
+    return SnapResponse(**values)
 
 
 def _error_class(code: ResponseCode) -> type[ApiError]:
@@ -540,6 +734,9 @@ def parse_response(
             body=content.decode("utf-8", "replace")[:500],
             trace=trace,
             hint=_NOT_SNAP_HINT,
+            external_id=external_id,
+            attempt=attempts,
+            debug_id=_debug_id(None, headers),
         )
     raw_code = parsed.get("responseCode")
     try:
@@ -551,6 +748,9 @@ def parse_response(
             body=parsed,
             trace=trace,
             hint=_NOT_SNAP_HINT,
+            external_id=external_id,
+            attempt=attempts,
+            debug_id=_debug_id(parsed, headers),
         )
     message = _message_of(parsed)
     if code.is_success:
@@ -578,7 +778,24 @@ def parse_response(
         body=parsed,
         trace=trace,
         hint=hint,
+        external_id=external_id,
+        attempt=attempts,
+        debug_id=_debug_id(parsed, headers),
     )
+
+
+def _debug_id(body: Mapping[str, Any] | None, headers: Mapping[str, str]) -> str | None:
+    """The provider's id of a failed request: the error body's `referenceNo`, else a
+    `debug-id` / `x-request-id` header."""
+    # SNAP: Midtrans error answers carry `referenceNo` as a debug id (midtrans-core.md §3.1).
+    if body is not None:
+        ref = body.get("referenceNo")
+        if isinstance(ref, str) and ref:
+            return ref[:100]
+    for key, value in headers.items():
+        if key.lower() in ("debug-id", "x-request-id") and value:
+            return value[:100]
+    return None
 
 
 def _content_type(headers: Mapping[str, str]) -> str | None:
@@ -614,6 +831,8 @@ def _parse_redirect(
             code=code,
             status_code=status_code,
             body=params,
+            external_id=external_id,
+            attempt=attempts,
         )
     return SnapResponse(
         status_code=status_code,
@@ -628,22 +847,41 @@ def _parse_redirect(
     )
 
 
+#: httpx failures after which the request may have reached the provider.
+_LOST = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+#: httpx failures where nothing left this machine.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def transport_error(
-    exc: httpx.RequestError, *, target: Target, trace: SignatureTrace | None = None
+    exc: httpx.HTTPError,
+    *,
+    target: Target | str,
+    trace: SignatureTrace | None = None,
+    external_id: str | None = None,
+    attempt: int | None = None,
 ) -> TransportError:
-    """The bisnap error for an httpx failure: `ConnectionFailedError` if nothing was sent."""
+    """The bisnap error for an httpx failure, for service calls and token fetches alike.
+
+    `ConnectionFailedError` if nothing was sent (connect refused or timed out: safe to
+    re-send); `TransportError` if the answer was lost (the request may have been
+    processed); `TransportError(retryable=False)` for a failure a re-send cannot mend
+    (unsupported scheme, a local protocol error). Raise it `from exc`.
+    """
+    label = target if isinstance(target, str) else target.label
     name = type(exc).__name__
-    if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return ConnectionFailedError(
-            f"{target.label}: could not connect ({name}); the request was not sent", trace=trace
-        )
-    return TransportError(
-        f"{target.label}: no answer ({name}); the request may have been processed",
-        trace=trace,
-    )
+    context: CallContext = {"trace": trace, "external_id": external_id, "attempt": attempt}
+    if isinstance(exc, _NOT_SENT):
+        text = f"{label}: could not connect ({name}); the request was not sent"
+        return ConnectionFailedError(text, **context)
+    if isinstance(exc, _LOST):
+        text = f"{label}: no answer ({name}); the request may have been processed"
+        return TransportError(text, **context)
+    context["hint"] = "A re-send will not help: check the URL (scheme, host) and HTTP settings."
+    return TransportError(f"{label}: the request failed ({name})", retryable=False, **context)
 
 
-def needs_token_refresh(error: ApiError) -> bool:
+def needs_token_refresh(error: CallError) -> bool:
     """True for 401xx01 Invalid Token (B2B) and 401xx03 Token Not Found (B2B)."""
     # SNAP: 401xx01/401xx03 are B2B token errors; 401xx02/04 concern the customer token,
     # which a new B2B token does not fix (snap-standard.md §2.1).
@@ -671,28 +909,39 @@ _RAISE = Step("raise")
 
 def next_step(
     mode: RetryMode,
-    outcome: SnapResponse | ApiError,
+    outcome: SnapResponse | CallError,
     *,
     attempt: int,
     refreshed: bool,
     policy: RetryPolicy,
+    retry_after: float | None = None,
 ) -> Step:
-    """Decide what follows attempt `attempt` (1-based) of a call in retry mode `mode`."""
+    """Decide what follows attempt `attempt` (1-based) of a call in retry mode `mode`.
+
+    `retry_after` is the answer's Retry-After in seconds (`parse_retry_after`), if any.
+    """
     if isinstance(outcome, SnapResponse):
         return _RETURN
-    more = attempt < policy.max_attempts
     if needs_token_refresh(outcome):
         return _RAISE if refreshed else Step("refresh")
+    if isinstance(outcome, TransportError) and not outcome.retryable:
+        return _RAISE
     if isinstance(outcome, ConnectionFailedError):
         # Nothing left the machine, so re-sending cannot double anything.
-        return Step("retry", policy.delay(attempt)) if more else _RAISE
-    if not isinstance(outcome, ServerError | TransportError | RateLimitError) or not more:
+        return _retry(policy.pause(attempt))
+    if not isinstance(outcome, ServerError | TransportError | RateLimitError):
+        return _RAISE
+    if attempt >= policy.max_attempts:
         return _RAISE
     if mode in ("safe", "replay"):
-        return Step("retry", policy.delay(attempt))
+        return _retry(policy.pause(attempt, retry_after=retry_after))
     if mode == "status_first" and not isinstance(outcome, RateLimitError):
         return Step("check_status")
     return _RAISE
+
+
+def _retry(wait: float | None) -> Step:
+    return _RAISE if wait is None else Step("retry", wait)
 
 
 def status_check_body(endpoint: Endpoint | None, content: bytes) -> dict[str, str] | None:
@@ -718,7 +967,7 @@ def status_target(target: Target, profile: ProviderProfile, base_url: str) -> Ta
     return resolve_target(profile=profile, base_url=base_url, name=target.endpoint.status_endpoint)
 
 
-def status_verdict(answer: SnapResponse | ApiError) -> Literal["exists", "absent", "unknown"]:
+def status_verdict(answer: SnapResponse | CallError) -> Literal["exists", "absent", "unknown"]:
     """What a status answer says about the original call: it exists, it does not, or unknown."""
     if isinstance(answer, SnapResponse):
         return "exists"

@@ -23,6 +23,7 @@ from bisnap import (
     AsyncSnapClient,
     ConnectionFailedError,
     NotFoundError,
+    RetryPolicy,
     SignatureMismatchError,
     SnapAuth,
     SnapClient,
@@ -219,6 +220,7 @@ def _faulty_client(url: str, sleeps: list[float]) -> SnapClient:
         channel_id="95221",
         token_provider=StaticTokens(),
         sleep=sleeps.append,
+        retry=RetryPolicy(random=lambda: 0.0),  # the jitter pinned: the exact schedule
     )
 
 

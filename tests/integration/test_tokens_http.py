@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -14,10 +15,14 @@ from bisnap import (
     AsyncTokenProvider,
     FixedClock,
     KeyPair,
+    RetryPolicy,
     TokenExchangeError,
     TokenProvider,
     generate_key_pair,
 )
+
+#: The providers' default schedule (0.5 s, doubling, at most 5 s) with the jitter pinned.
+PINNED = RetryPolicy(backoff=0.5, max_backoff=5.0, random=lambda: 0.0)
 
 
 class Endpoint(Protocol):
@@ -32,6 +37,10 @@ class Endpoint(Protocol):
 
     @property
     def count(self) -> int: ...
+
+    def hold(self) -> None: ...
+
+    def release(self) -> None: ...
 
 
 def _fingerprint(value: str) -> str:
@@ -112,6 +121,7 @@ def test_server_errors_are_retried_over_http(token_endpoint: Endpoint, token_key
         client_key=token_endpoint.client_key,
         private_key=token_keys.private_key,
         sleep=waits.append,
+        retry=PINNED,
     ) as provider:
         assert provider.get().reveal() == "SENTINEL-TOKEN-3"
     assert waits == [0.5, 1.0]
@@ -126,6 +136,7 @@ def test_connection_refused_is_a_token_exchange_error(token_keys: KeyPair) -> No
             private_key=token_keys.private_key,
             sleep=waits.append,
             timeout=2.0,
+            retry=PINNED,
         ) as provider,
         pytest.raises(TokenExchangeError, match="did not answer"),
     ):
@@ -150,3 +161,26 @@ async def test_async_provider_over_http(token_endpoint: Endpoint, token_keys: Ke
     now = datetime.now(UTC)
     assert again.expires_at is not None
     assert timedelta(seconds=800) < again.expires_at - now <= timedelta(seconds=900)
+
+
+def test_a_hanging_provider_fails_within_the_refresh_deadline(
+    token_endpoint: Endpoint, token_keys: KeyPair
+) -> None:
+    token_endpoint.hold()  # every request waits: a provider that hangs
+    try:
+        with TokenProvider(
+            base_url=token_endpoint.base_url,
+            client_key=token_endpoint.client_key,
+            private_key=token_keys.private_key,
+            deadline=1.0,
+            timeout=10.0,
+        ) as provider:
+            started = time.monotonic()
+            with pytest.raises(TokenExchangeError, match=r"deadline|did not answer"):
+                provider.get()
+            elapsed = time.monotonic() - started
+    finally:
+        token_endpoint.release()
+    # Without the deadline this waits 3 x 10 s plus backoff; the bound is generous on purpose.
+    assert elapsed < 9.0
+    assert token_endpoint.count >= 1

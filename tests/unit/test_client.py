@@ -1,8 +1,5 @@
-"""SnapClient over httpx.MockTransport: the mock verifies every HMAC over the bytes received.
-
-The helpers here (`SnapMock`, `FakeTokens`, `TickingClock`, `make_client`) are shared with
-`test_client_async.py` and `test_client_auth.py`.
-"""
+"""SnapClient and AsyncSnapClient over httpx.MockTransport: the mock verifies every HMAC
+over the bytes received. Tests taking `shell` run once per client (tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +7,6 @@ import inspect
 import json
 import logging
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -33,193 +28,32 @@ from bisnap import (
     NotFoundError,
     RetryPolicy,
     ServerError,
-    SignatureMismatchError,
     SnapClient,
     SnapResponse,
     TransportError,
     UnauthorizedError,
-    verify_service,
 )
-from bisnap.catalogue import ACCESS_TOKEN_B2B, CATALOGUE, by_name, by_path
-from bisnap.profiles import MIDTRANS, ProviderProfile
+from bisnap.catalogue import ACCESS_TOKEN_B2B, CATALOGUE, by_name
 from bisnap.signing import SignatureTrace
-
-SECRET = "fdppqbF5wq7vVegyvsV1CROMv646nJ7A"
-PARTNER = "G059876677"
-CHANNEL = "95221"
-CLIENT_KEY = "G1234325-SNAP"
-SANDBOX = "https://merchants.sbx.midtrans.com"
-START = datetime(2024, 3, 5, 10, 37, 16, tzinfo=UTC)
-HTML = {"content-type": "text/html"}
-
-VA_BODY: dict[str, Any] = {
-    "partnerServiceId": "   70012",
-    "customerNo": "0000012345",
-    "virtualAccountNo": "   700120000012345",
-    "virtualAccountName": "Jokul Doé",
-    "trxId": "trx-0001",
-    "totalAmount": {"value": "10000.00", "currency": "IDR"},
-    "additionalInfo": {"merchantId": PARTNER, "bank": "bca", "note": "a/b ✓"},
-}
-TRANSFER_BODY: dict[str, Any] = {
-    "partnerReferenceNo": "payout-42",
-    "amount": {"value": "150000.00", "currency": "IDR"},
-    "beneficiaryAccountNo": "8000000001",
-    "beneficiaryAccountName": "Budi",
-    "beneficiaryBankCode": "014",
-    "sourceAccountNo": "0000000000",
-    "transactionDate": "2024-03-05T17:37:16+07:00",
-}
-
-
-class TickingClock:
-    """A clock that moves one second forward every time it is read."""
-
-    def __init__(self, start: datetime = START) -> None:
-        self._at = start
-
-    def now(self) -> datetime:
-        at = self._at
-        self._at += timedelta(seconds=1)
-        return at
-
-
-class FakeTokens:
-    """A token source handing out `values` in turn; `invalidate` moves to the next one."""
-
-    def __init__(self, *values: str) -> None:
-        self.values = values or ("token-1",)
-        self.index = 0
-        self.gets = 0
-        self.invalidated: list[AccessToken] = []
-
-    def get(self) -> AccessToken:
-        self.gets += 1
-        return AccessToken.create(self.values[min(self.index, len(self.values) - 1)])
-
-    def invalidate(self, token: AccessToken) -> bool:
-        self.invalidated.append(token)
-        self.index += 1
-        return True
-
-
-class AsyncFakeTokens:
-    """`FakeTokens` with awaitable methods."""
-
-    def __init__(self, *values: str) -> None:
-        self.sync = FakeTokens(*values)
-
-    async def get(self) -> AccessToken:
-        return self.sync.get()
-
-    async def invalidate(self, token: AccessToken) -> bool:
-        return self.sync.invalidate(token)
-
-
-Reply = tuple[int, Any] | httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-def snap_json(status: int, code: str | int, message: str = "", **extra: Any) -> httpx.Response:
-    """A JSON answer with `responseCode`."""
-    body = {"responseCode": code, "responseMessage": message or "Message", **extra}
-    return httpx.Response(status, json=body)
-
-
-class SnapMock:
-    """A SNAP provider in a function: verifies the HMAC, then answers from a script.
-
-    Signed requests are verified with `bisnap.verify_service` over `request.content` and
-    `request.url.raw_path`; a bad signature answers 401xx00, an unknown token 401xx01.
-    Unscripted calls answer `200{service}00`.
-    """
-
-    def __init__(
-        self,
-        *,
-        valid_tokens: tuple[str, ...] = ("token-1",),
-        secret: str = SECRET,
-        profile: ProviderProfile = MIDTRANS,
-    ) -> None:
-        self.valid_tokens = valid_tokens
-        self.secret = secret
-        self.profile = profile
-        self.requests: list[httpx.Request] = []
-        self.traces: list[SignatureTrace] = []
-        self.script: dict[str, list[Reply]] = {}
-
-    def on(self, path: str, *replies: Reply) -> None:
-        """Queue `replies` for requests whose path ends with `path`."""
-        self.script.setdefault(path, []).extend(replies)
-
-    def sent(self, path: str) -> list[httpx.Request]:
-        """The requests whose path ends with `path`."""
-        return [r for r in self.requests if r.url.path.endswith(path)]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        endpoint = by_path(request.url.path)
-        service = endpoint.service_code if endpoint else "00"
-        if "x-signature" in request.headers:
-            bearer = request.headers["authorization"]
-            assert bearer.startswith("Bearer ")
-            token = bearer[len("Bearer ") :]
-            try:
-                trace = verify_service(
-                    method=request.method,
-                    path=request.url.raw_path.decode("ascii"),
-                    body=request.content,
-                    timestamp=request.headers["x-timestamp"],
-                    access_token=token,
-                    client_secret=self.secret,
-                    signature=request.headers["x-signature"],
-                    include_query=self.profile.include_query,
-                )
-            except SignatureMismatchError:
-                return snap_json(401, f"401{service}00", "Unauthorized. Signature")
-            self.traces.append(trace)
-            if token not in self.valid_tokens:
-                return snap_json(401, f"401{service}01", "Invalid Token (B2B)")
-        for suffix, queue in self.script.items():
-            if request.url.path.endswith(suffix) and queue:
-                reply = queue.pop(0)
-                if isinstance(reply, Exception):
-                    raise reply
-                if isinstance(reply, httpx.Response):
-                    return reply
-                if isinstance(reply, tuple):
-                    return httpx.Response(reply[0], json=reply[1])
-                return reply(request)
-        return snap_json(200, f"200{service}00", "Successful")
-
-
-def make_client(
-    mock: SnapMock,
-    *,
-    tokens: FakeTokens | None = None,
-    sleeps: list[float] | None = None,
-    **kwargs: Any,
-) -> SnapClient:
-    """A sandbox SnapClient whose HTTP goes to `mock`."""
-    recorder = sleeps if sleeps is not None else []
-    options: dict[str, Any] = {
-        "base_url": "sandbox",
-        "client_key": CLIENT_KEY,
-        "client_secret": SECRET,
-        "partner_id": PARTNER,
-        "channel_id": CHANNEL,
-        "token_provider": tokens or FakeTokens(),
-        "clock": TickingClock(),
-        "sleep": recorder.append,
-        "http_client": httpx.Client(transport=httpx.MockTransport(mock)),
-    }
-    options.update(kwargs)
-    return SnapClient(**options)
-
-
-def compact(body: Any) -> bytes:
-    """The bytes the client must send for a JSON-able body."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
+from tests.unit.conftest import (
+    CHANNEL,
+    CLIENT_KEY,
+    HTML,
+    PARTNER,
+    SANDBOX,
+    SECRET,
+    TRANSFER_BODY,
+    VA_BODY,
+    AsyncFakeTokens,
+    FakeTokens,
+    Reply,
+    Shell,
+    SnapMock,
+    compact,
+    make_client,
+    no_jitter,
+    snap_json,
+)
 
 # --- one method per catalogue entry, same signatures on both clients -----------------------
 
@@ -247,6 +81,11 @@ def test_sync_and_async_clients_have_the_same_public_signatures() -> None:
     sync, asyn = _public(SnapClient), _public(AsyncSnapClient)
     assert sync.keys() == asyn.keys()
     for name in sync:
+        if name.startswith("iter_"):  # Iterator[T] on one side, AsyncIterator[T] on the other
+            params_s = inspect.signature(sync[name]).parameters
+            assert params_s == inspect.signature(asyn[name]).parameters, name
+            assert inspect.isasyncgenfunction(asyn[name]), name
+            continue
         assert inspect.signature(sync[name]) == inspect.signature(asyn[name]), name
         assert inspect.iscoroutinefunction(asyn[name]), name
     init_s, init_a = (inspect.signature(c.__init__) for c in (SnapClient, AsyncSnapClient))
@@ -257,7 +96,13 @@ def test_sync_and_async_clients_have_the_same_public_signatures() -> None:
 
 def test_no_extra_public_endpoint_methods() -> None:
     names = {e.name for e in CATALOGUE if e is not ACCESS_TOKEN_B2B}
-    assert set(_public(SnapClient)) - names == {"close", "request"}
+    assert set(_public(SnapClient)) - names == {
+        "close",
+        "request",
+        "iter_transaction_history",
+        "confirm_notification",
+        "verify_and_confirm",
+    }
 
 
 @pytest.mark.parametrize(
@@ -284,10 +129,11 @@ def test_each_method_calls_its_catalogue_path(endpoint: Any) -> None:
 # --- signing the exact bytes ---------------------------------------------------------------
 
 
-def test_create_va_signs_and_sends_compact_utf8_bytes() -> None:
+@pytest.mark.anyio
+async def test_create_va_signs_and_sends_compact_utf8_bytes(shell: Shell) -> None:
     mock = SnapMock()
-    with make_client(mock) as client:
-        answer = client.create_va(VA_BODY)
+    async with shell.client(mock) as client:
+        answer = await client.create_va(VA_BODY)
     (request,) = mock.requests
     assert str(request.url) == f"{SANDBOX}/v1.0/transfer-va/create-va"
     assert request.content == compact(VA_BODY)
@@ -308,6 +154,7 @@ def test_create_va_signs_and_sends_compact_utf8_bytes() -> None:
     assert answer.external_id == headers["x-external-id"]
     assert answer.trace is not None and answer.trace.signature == headers["x-signature"]
     assert answer.request_headers["Authorization"] == "Bearer ********"
+    assert answer.endpoint == "create_va" and len(mock.traces) == 1
 
 
 def test_bytes_are_sent_as_given_and_the_minified_form_is_signed() -> None:
@@ -372,13 +219,16 @@ def test_origin_and_extra_headers() -> None:
 # --- retries -------------------------------------------------------------------------------
 
 
-def test_idempotent_replay_resends_same_external_id_and_bytes_with_new_signature() -> None:
+@pytest.mark.anyio
+async def test_idempotent_replay_resends_same_external_id_and_bytes_with_new_signature(
+    shell: Shell,
+) -> None:
     mock = SnapMock()
     mock.on("/create-va", (500, {"responseCode": "5002701", "responseMessage": "Internal"}))
     mock.on("/create-va", httpx.ReadTimeout("slow"))
     sleeps: list[float] = []
-    with make_client(mock, sleeps=sleeps) as client:
-        answer = client.create_va(VA_BODY)
+    async with shell.client(mock, sleeps=sleeps) as client:
+        answer = await client.create_va(VA_BODY)
     first, second, third = mock.sent("/create-va")
     assert {r.headers["x-external-id"] for r in (first, second, third)} == {answer.external_id}
     assert first.content == second.content == third.content == compact(VA_BODY)
@@ -390,13 +240,15 @@ def test_idempotent_replay_resends_same_external_id_and_bytes_with_new_signature
     assert sleeps == [0.5, 1.0]
 
 
-def test_replay_is_bounded() -> None:
+@pytest.mark.anyio
+async def test_replay_is_bounded(shell: Shell) -> None:
     mock = SnapMock()
     mock.on("/create-va", *[(500, {"responseCode": "5002701"})] * 5)
     sleeps: list[float] = []
-    client = make_client(mock, sleeps=sleeps, retry=RetryPolicy(max_attempts=4))
-    with client, pytest.raises(ServerError) as info:
-        client.create_va(VA_BODY)
+    retry = RetryPolicy(max_attempts=4, random=no_jitter)
+    async with shell.client(mock, sleeps=sleeps, retry=retry) as client:
+        with pytest.raises(ServerError) as info:
+            await client.create_va(VA_BODY)
     assert len(mock.requests) == 4
     assert sleeps == [0.5, 1.0, 2.0]
     assert info.value.code is not None and info.value.code.code == "5002701"
@@ -412,56 +264,75 @@ def test_read_only_call_retries_on_5xx_and_html_answers() -> None:
     assert len({r.headers["x-external-id"] for r in mock.requests}) == 1
 
 
-def test_non_money_write_is_not_retried() -> None:
+@pytest.mark.anyio
+async def test_non_money_write_is_not_retried(shell: Shell) -> None:
     mock = SnapMock()
     mock.on("/registration-account-binding", (500, {"responseCode": "5000701"}))
     sleeps: list[float] = []
-    with make_client(mock, sleeps=sleeps) as client, pytest.raises(ServerError):
-        client.account_binding({"merchantId": "m", "authCode": "a"})
+    async with shell.client(mock, sleeps=sleeps) as client:
+        with pytest.raises(ServerError):
+            await client.account_binding({"merchantId": "m", "authCode": "a"})
     assert len(mock.requests) == 1 and sleeps == []
 
 
-def test_lost_answer_on_non_replay_write_raises_transport_error() -> None:
+@pytest.mark.anyio
+async def test_lost_answer_on_non_replay_write_raises_transport_error(shell: Shell) -> None:
     mock = SnapMock()
     mock.on("/registration-account-binding", httpx.ReadTimeout("read timed out"))
-    with make_client(mock) as client, pytest.raises(TransportError) as info:
-        client.account_binding({"merchantId": "m"})
+    async with shell.client(mock) as client:
+        with pytest.raises(TransportError) as info:
+            await client.account_binding({"merchantId": "m"})
     assert not isinstance(info.value, ConnectionFailedError)
     assert "may have been processed" in str(info.value)
     assert isinstance(info.value.trace, SignatureTrace)
 
 
-def test_connection_failures_are_retried_even_for_money() -> None:
+@pytest.mark.anyio
+async def test_connection_failures_are_retried_even_for_money(shell: Shell) -> None:
     mock = SnapMock()
     mock.on("/transfer-interbank", httpx.ConnectError("refused"), httpx.ConnectTimeout("slow"))
     sleeps: list[float] = []
-    with make_client(mock, sleeps=sleeps) as client:
-        answer = client.interbank_transfer(TRANSFER_BODY)
+    async with shell.client(mock, sleeps=sleeps) as client:
+        answer = await client.interbank_transfer(TRANSFER_BODY)
     assert answer.endpoint == "interbank_transfer" and answer.attempts == 3
     assert sleeps == [0.5, 1.0]
     assert mock.sent("/transfer/status") == []
 
 
-def test_connection_failure_exhausted_raises_connection_failed() -> None:
+@pytest.mark.anyio
+async def test_connection_failure_exhausted_raises_connection_failed(shell: Shell) -> None:
     mock = SnapMock()
     mock.on("/balance-inquiry", *[httpx.ConnectError("refused")] * 3)
-    with make_client(mock) as client, pytest.raises(ConnectionFailedError) as info:
-        client.balance_inquiry({"accountNo": "0000000000"})
+    async with shell.client(mock) as client:
+        with pytest.raises(ConnectionFailedError) as info:
+            await client.balance_inquiry({"accountNo": "0000000000"})
     assert "not sent" in str(info.value)
+    mock.on("/registration-account-binding", httpx.Response(503, content=b"<html/>"))
+    async with shell.client(mock) as client:
+        with pytest.raises(ServerError, match="HTTP 503"):
+            await client.account_binding({"merchantId": "m"})
+
+
+_SERVER_ERROR: Reply = (500, {"responseCode": "5001801", "responseMessage": "x"})
+_LOST: Reply = httpx.ReadTimeout("lost")
 
 
 # --- Payouts: status before any retry --------------------------------------------------------
 
 
-def test_payout_5xx_asks_transfer_status_and_returns_its_answer_when_it_exists() -> None:
+@pytest.mark.anyio
+@pytest.mark.parametrize("failure", [_SERVER_ERROR, _LOST], ids=["5xx", "lost"])
+async def test_payout_5xx_asks_transfer_status_and_returns_its_answer_when_it_exists(
+    shell: Shell, failure: Reply
+) -> None:
     mock = SnapMock()
-    mock.on("/transfer-interbank", (500, {"responseCode": "5001801", "responseMessage": "x"}))
+    mock.on("/transfer-interbank", failure)
     mock.on(
         "/transfer/status",
         snap_json(200, "2003600", "Successful", originalPartnerReferenceNo="payout-42"),
     )
-    with make_client(mock) as client:
-        answer = client.interbank_transfer(TRANSFER_BODY)
+    async with shell.client(mock) as client:
+        answer = await client.interbank_transfer(TRANSFER_BODY)
     assert len(mock.sent("/transfer-interbank")) == 1  # never re-sent
     (status,) = mock.sent("/transfer/status")
     assert json.loads(status.content) == {
@@ -472,13 +343,17 @@ def test_payout_5xx_asks_transfer_status_and_returns_its_answer_when_it_exists()
     assert answer.body["originalPartnerReferenceNo"] == "payout-42"
 
 
-def test_payout_timeout_status_not_found_resends_same_bytes_and_external_id() -> None:
+@pytest.mark.anyio
+@pytest.mark.parametrize("failure", [_SERVER_ERROR, _LOST], ids=["5xx", "lost"])
+async def test_payout_timeout_status_not_found_resends_same_bytes_and_external_id(
+    shell: Shell, failure: Reply
+) -> None:
     mock = SnapMock()
-    mock.on("/transfer-intrabank", httpx.ReadTimeout("lost"))
+    mock.on("/transfer-intrabank", failure)
     mock.on("/transfer/status", snap_json(404, "4043601", "Transaction Not Found"))
     body = {**TRANSFER_BODY, "remark": "gaji"}
-    with make_client(mock) as client:
-        answer = client.intrabank_transfer(body)
+    async with shell.client(mock) as client:
+        answer = await client.intrabank_transfer(body)
     first, second = mock.sent("/transfer-intrabank")
     assert first.content == second.content == compact(body)
     assert first.headers["x-external-id"] == second.headers["x-external-id"]
@@ -489,12 +364,19 @@ def test_payout_timeout_status_not_found_resends_same_bytes_and_external_id() ->
     assert json.loads(status.content)["serviceCode"] == "17"
 
 
-def test_payout_status_unknown_raises_the_original_error_without_resending() -> None:
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "status_failure", [(500, {"responseCode": "5003601"}), _LOST], ids=["5xx", "lost"]
+)
+async def test_payout_status_unknown_raises_the_original_error_without_resending(
+    shell: Shell, status_failure: Reply
+) -> None:
     mock = SnapMock()
     mock.on("/emoney/topup", (500, {"responseCode": "5003801"}))
-    mock.on("/transfer/status", *[(500, {"responseCode": "5003601"})] * 3)
-    with make_client(mock) as client, pytest.raises(ServerError) as info:
-        client.emoney_topup({"partnerReferenceNo": "top-1"})
+    mock.on("/transfer/status", *[status_failure] * 3)
+    async with shell.client(mock) as client:
+        with pytest.raises(ServerError) as info:
+            await client.emoney_topup({"partnerReferenceNo": "top-1"})
     assert len(mock.sent("/emoney/topup")) == 1
     assert len(mock.sent("/transfer/status")) == 3  # the status call itself is read-only
     assert info.value.code is not None and info.value.code.code == "5003801"
@@ -520,11 +402,12 @@ def test_payout_business_errors_are_raised_without_status_check() -> None:
 # --- tokens ----------------------------------------------------------------------------------
 
 
-def test_invalid_b2b_token_refreshes_once_and_resends() -> None:
+@pytest.mark.anyio
+async def test_invalid_b2b_token_refreshes_once_and_resends(shell: Shell) -> None:
     mock = SnapMock(valid_tokens=("token-2",))
     tokens = FakeTokens("token-1", "token-2")
-    with make_client(mock, tokens=tokens) as client:
-        answer = client.create_va(VA_BODY)
+    async with shell.client(mock, tokens=tokens) as client:
+        answer = await client.create_va(VA_BODY)
     assert [t.reveal() for t in tokens.invalidated] == ["token-1"]
     first, second = mock.requests
     assert first.headers["authorization"] == "Bearer token-1"
@@ -533,11 +416,13 @@ def test_invalid_b2b_token_refreshes_once_and_resends() -> None:
     assert answer.is_success and answer.attempts == 2
 
 
-def test_token_refresh_happens_only_once() -> None:
+@pytest.mark.anyio
+async def test_token_refresh_happens_only_once(shell: Shell) -> None:
     mock = SnapMock(valid_tokens=())
     tokens = FakeTokens("token-1", "token-2", "token-3")
-    with make_client(mock, tokens=tokens) as client, pytest.raises(InvalidTokenError) as info:
-        client.account_binding({"merchantId": "m"})
+    async with shell.client(mock, tokens=tokens) as client:
+        with pytest.raises(InvalidTokenError) as info:
+            await client.account_binding({"merchantId": "m"})
     assert len(tokens.invalidated) == 1 and len(mock.requests) == 2
     assert info.value.code is not None and info.value.code.case == "01"
 
@@ -553,10 +438,12 @@ def test_customer_token_errors_do_not_refresh_the_b2b_token(case: str) -> None:
     assert "Account Binding Inquiry" in info.value.hint
 
 
-def test_unauthorized_carries_the_trace_and_the_explain_hint() -> None:
+@pytest.mark.anyio
+async def test_unauthorized_carries_the_trace_and_the_explain_hint(shell: Shell) -> None:
     mock = SnapMock(secret="a-different-secret")
-    with make_client(mock) as client, pytest.raises(UnauthorizedError) as info:
-        client.create_va(VA_BODY)
+    async with shell.client(mock) as client:
+        with pytest.raises(UnauthorizedError) as info:
+            await client.create_va(VA_BODY)
     err = info.value
     assert err.status_code == 401
     assert err.code is not None and err.code.code == "4012700"
@@ -650,10 +537,11 @@ def test_error_classes_by_code(code: str, cls: type[ApiError]) -> None:
 # --- the generic request and Get Auth Code ------------------------------------------------------
 
 
-def test_generic_request_signs_the_path_and_query_as_sent() -> None:
+@pytest.mark.anyio
+async def test_generic_request_signs_the_path_and_query_as_sent(shell: Shell) -> None:
     mock = SnapMock()
-    with make_client(mock) as client:
-        answer = client.request("get", "/v1.0/custom/thing?a=1&b=x y")
+    async with shell.client(mock) as client:
+        answer = await client.request("get", "/v1.0/custom/thing?a=1&b=x y")
     (request,) = mock.requests
     assert request.method == "GET" and request.content == b""
     assert mock.traces[0].path == "/v1.0/custom/thing?a=1&b=x%20y"
@@ -676,11 +564,12 @@ def test_generic_request_outside_the_catalogue_is_not_retried() -> None:
     assert len(mock.requests) == 1
 
 
-def test_get_auth_code_goes_unsigned_to_the_app_host() -> None:
+@pytest.mark.anyio
+async def test_get_auth_code_goes_unsigned_to_the_app_host(shell: Shell) -> None:
     mock = SnapMock()
     mock.on("/get-auth-code", httpx.Response(302, headers={"Location": "https://gopay/pin?x=1"}))
-    with make_client(mock) as client:
-        answer = client.get_auth_code(
+    async with shell.client(mock) as client:
+        answer = await client.get_auth_code(
             {"redirectUrl": "https://shop.test/back", "scopes": "DEFAULT"}
         )
     (request,) = mock.requests
@@ -763,6 +652,33 @@ def test_client_owns_only_the_http_client_it_created() -> None:
     )
     own.close()
     http.close()
+
+
+@pytest.mark.anyio
+async def test_async_client_owns_only_the_http_client_it_created() -> None:
+    http = httpx.AsyncClient(transport=httpx.MockTransport(SnapMock()))
+    client = AsyncSnapClient(
+        base_url="sandbox",
+        client_key=CLIENT_KEY,
+        client_secret=SECRET,
+        partner_id=PARTNER,
+        channel_id=CHANNEL,
+        token_provider=AsyncFakeTokens(),
+        http_client=http,
+    )
+    await client.close()
+    assert not http.is_closed
+    await http.aclose()
+    own = AsyncSnapClient(
+        base_url="staging",
+        client_key=CLIENT_KEY,
+        client_secret=SECRET,
+        partner_id=PARTNER,
+        channel_id=CHANNEL,
+        token_provider=AsyncFakeTokens(),
+    )
+    assert own.base_url == "https://merchants.stg.midtrans.com"
+    await own.close()
 
 
 # --- secrets never leak ---------------------------------------------------------------------

@@ -22,7 +22,7 @@ from bisnap import (
 from bisnap.http.auth import TRACE_EXTENSION
 from bisnap.profiles import generic_snap
 from bisnap.signing import SignatureTrace
-from tests.unit.test_client import (
+from tests.unit.conftest import (
     CHANNEL,
     CLIENT_KEY,
     PARTNER,
@@ -200,6 +200,7 @@ def test_client_builds_a_token_provider_from_client_key_and_private_key(keys: Ke
         partner_id=PARTNER,
         channel_id=CHANNEL,
         http_client=httpx.Client(transport=httpx.MockTransport(provider)),
+        validate=False,  # placeholder bodies
     ) as client:
         client.create_va(VA_BODY)
         client.va_status({"a": 1})

@@ -19,7 +19,7 @@ from bisnap.profiles import (
     ProviderProfile,
     generic_snap,
 )
-from tests.unit.test_client import VA_BODY, SnapMock, make_client
+from tests.unit.conftest import VA_BODY, SnapMock, make_client
 
 
 def test_midtrans_is_the_default_with_its_three_environments() -> None:

@@ -8,6 +8,7 @@ import pytest
 from bisnap import (
     ApiError,
     BadRequestError,
+    CallError,
     ConflictError,
     ConnectionFailedError,
     ForbiddenError,
@@ -120,7 +121,7 @@ def test_next_step_table() -> None:
     ok = _parse(200, b'{"responseCode":"2002700"}')
     assert isinstance(ok, SnapResponse)
 
-    def step(mode: str, outcome: SnapResponse | ApiError, attempt: int = 1) -> str:
+    def step(mode: str, outcome: SnapResponse | CallError, attempt: int = 1) -> str:
         return next_step(
             mode,  # type: ignore[arg-type]
             outcome,

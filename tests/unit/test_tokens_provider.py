@@ -10,6 +10,7 @@ import pickle
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import anyio
 import httpx
@@ -23,6 +24,7 @@ from bisnap import (
     FixedClock,
     KeyPair,
     MemoryTokenStore,
+    RetryPolicy,
     TokenError,
     TokenExchangeError,
     TokenProvider,
@@ -35,6 +37,13 @@ T0 = datetime(2024, 3, 5, 10, 37, 16, tzinfo=UTC)
 BASE = "https://merchants.sbx.midtrans.com"
 CLIENT_KEY = "G-UNIT-1"
 PREFIX = "SENTINEL-provider-token-"
+
+
+def no_jitter(max_attempts: int = 3, backoff: float = 0.5, max_backoff: float = 5.0) -> RetryPolicy:
+    """The providers' default schedule with the jitter source pinned (exact delays)."""
+    return RetryPolicy(
+        max_attempts=max_attempts, backoff=backoff, max_backoff=max_backoff, random=lambda: 0.0
+    )
 
 
 class Endpoint:
@@ -127,43 +136,93 @@ def provider(
         clock=clock,
         http_client=client,
         sleep=sleeps,
+        retry=no_jitter(),
     ) as prov:
         yield prov
     client.close()
 
 
-def _aprovider(
-    endpoint: Endpoint, keys: KeyPair, clock: FixedClock, sleeps: Sleeps, **options: object
-) -> AsyncTokenProvider:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(endpoint.ahandler))
-    return AsyncTokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=keys.private_key,
-        clock=clock,
-        http_client=client,
-        sleep=sleeps.asleep,
-        **options,  # type: ignore[arg-type]
-    )
+class TokenView:
+    """A `TokenProvider` or an `AsyncTokenProvider` behind the same awaited calls."""
+
+    def __init__(self, provider: TokenProvider | AsyncTokenProvider) -> None:
+        self.provider = provider
+
+    async def get(self) -> AccessToken:
+        got = self.provider.get()
+        return await got if inspect.isawaitable(got) else got
+
+    async def invalidate(self, token: AccessToken) -> bool:
+        done = self.provider.invalidate(token)
+        return await done if inspect.isawaitable(done) else done
+
+
+Views = Callable[..., TokenView]
+
+
+@pytest.fixture(params=["sync", "async"])
+def views(
+    request: pytest.FixtureRequest,
+    endpoint: Endpoint,
+    token_keys: KeyPair,
+    clock: FixedClock,
+    sleeps: Sleeps,
+) -> Iterator[Views]:
+    """Build providers of one kind (the test runs for both) over `endpoint`."""
+    made: list[TokenProvider | AsyncTokenProvider] = []
+
+    def build(**options: Any) -> TokenView:
+        attempts = options.pop("max_attempts", 3)
+        common: dict[str, Any] = {
+            "base_url": BASE,
+            "client_key": CLIENT_KEY,
+            "private_key": token_keys.private_pem(),
+            "clock": clock,
+            "retry": no_jitter(max_attempts=attempts),
+            **options,
+        }
+        if request.param == "sync":
+            http = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
+            prov: TokenProvider | AsyncTokenProvider = TokenProvider(
+                http_client=http, sleep=sleeps, **common
+            )
+        else:
+            ahttp = httpx.AsyncClient(transport=httpx.MockTransport(endpoint.ahandler))
+            prov = AsyncTokenProvider(http_client=ahttp, sleep=sleeps.asleep, **common)
+        made.append(prov)
+        return TokenView(prov)
+
+    yield build
+    for prov in made:
+        if isinstance(prov, TokenProvider):
+            prov.close()
+
+
+@pytest.fixture
+def view(views: Views) -> TokenView:
+    """A provider of each kind with the default options (jitter pinned)."""
+    return views()
 
 
 # --- basics -------------------------------------------------------------------------------
 
 
-def test_get_fetches_once_then_serves_the_cache(
-    provider: TokenProvider, endpoint: Endpoint, clock: FixedClock
+@pytest.mark.anyio
+async def test_get_fetches_once_then_serves_the_cache(
+    view: TokenView, endpoint: Endpoint, clock: FixedClock
 ) -> None:
-    first = provider.get()
+    first = await view.get()
     assert first.reveal() == f"{PREFIX}1"
     assert first.expires_at == T0 + timedelta(seconds=900)
     clock.advance(timedelta(seconds=600))
-    assert provider.get() is first
+    assert await view.get() is first
     assert endpoint.count == 1
     request = endpoint.requests[0]
     assert request.method == "POST"
     assert request.url == f"{BASE}/v1.0/access-token/b2b"
     assert request.content == b'{"grantType":"client_credentials"}'
     assert request.headers["X-TIMESTAMP"] == "2024-03-05T17:37:16+07:00"
+    assert f"{type(view.provider).__name__}(url=" in repr(view.provider)
 
 
 def test_token_path_and_grant_type_field(
@@ -185,59 +244,63 @@ def test_token_path_and_grant_type_field(
     client.close()
 
 
-def test_advisory_window_refreshes_once(
-    provider: TokenProvider, endpoint: Endpoint, clock: FixedClock
+@pytest.mark.anyio
+async def test_advisory_window_refreshes_once(
+    view: TokenView, endpoint: Endpoint, clock: FixedClock
 ) -> None:
-    provider.get()
+    await view.get()
     clock.advance(timedelta(seconds=800))  # 100 s left: advisory
-    second = provider.get()
+    second = await view.get()
     assert second.reveal() == f"{PREFIX}2"
-    assert provider.get() is second
+    assert await view.get() is second
     assert endpoint.count == 2
 
 
-def test_advisory_refresh_failure_keeps_serving_and_logs_without_token(
-    provider: TokenProvider,
+@pytest.mark.anyio
+async def test_advisory_refresh_failure_keeps_serving_and_logs_without_token(
+    view: TokenView,
     endpoint: Endpoint,
     clock: FixedClock,
     sleeps: Sleeps,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    first = provider.get()
+    first = await view.get()
     clock.advance(timedelta(seconds=800))
     endpoint.script = [(500, {"responseCode": "5007300", "responseMessage": "Err"})] * 3
     with caplog.at_level(logging.DEBUG, logger="bisnap"):
-        assert provider.get() is first
+        assert await view.get() is first
     assert endpoint.count == 4
     assert sleeps.calls == [0.5, 1.0]
     assert "advisory refresh of the access token failed" in caplog.text
     assert "5007300" in caplog.text
     assert PREFIX not in caplog.text
     # Within the cool-down the failing endpoint is not hammered.
-    assert provider.get() is first
+    assert await view.get() is first
     assert endpoint.count == 4
     # In the mandatory window a failure raises.
     clock.advance(timedelta(seconds=75))
     endpoint.script = [(500, {"responseCode": "5007300", "responseMessage": "Err"})] * 3
     with pytest.raises(TokenExchangeError, match="after 3 attempts") as info:
-        provider.get()
+        await view.get()
     assert info.value.code is not None
     assert info.value.code.code == "5007300"
 
 
-def test_mandatory_window_and_expiry_refetch(
-    provider: TokenProvider, endpoint: Endpoint, clock: FixedClock
+@pytest.mark.anyio
+async def test_mandatory_window_and_expiry_refetch(
+    view: TokenView, endpoint: Endpoint, clock: FixedClock
 ) -> None:
-    provider.get()
+    await view.get()
     clock.advance(timedelta(seconds=875))  # 25 s left: mandatory
-    assert provider.get().reveal() == f"{PREFIX}2"
+    assert (await view.get()).reveal() == f"{PREFIX}2"
     clock.advance(timedelta(hours=1))  # long expired
-    assert provider.get().reveal() == f"{PREFIX}3"
+    assert (await view.get()).reveal() == f"{PREFIX}3"
     assert endpoint.count == 3
 
 
-def test_retries_5xx_and_timeouts_with_backoff(
-    provider: TokenProvider, endpoint: Endpoint, sleeps: Sleeps
+@pytest.mark.anyio
+async def test_retries_5xx_and_timeouts_with_backoff(
+    view: TokenView, endpoint: Endpoint, sleeps: Sleeps
 ) -> None:
     endpoint.script = [
         (503, {"responseCode": "5037300", "responseMessage": "Busy"}),
@@ -245,11 +308,11 @@ def test_retries_5xx_and_timeouts_with_backoff(
         httpx.ConnectError("refused"),
     ]
     with pytest.raises(TokenExchangeError, match="after 3 attempts") as info:
-        provider.get()
+        await view.get()
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     assert endpoint.count == 3
     assert sleeps.calls == [0.5, 1.0]  # backoff through the injected sleep, no wall time
-    assert provider.get().reveal() == f"{PREFIX}4"
+    assert (await view.get()).reveal() == f"{PREFIX}4"
 
 
 def test_retries_then_success(
@@ -264,29 +327,29 @@ def test_retries_then_success(
         clock=clock,
         http_client=client,
         sleep=sleeps,
-        max_attempts=4,
-        backoff=0.25,
-        max_backoff=0.3,
+        retry=no_jitter(max_attempts=4, backoff=0.25, max_backoff=0.3),
     )
     assert prov.get().reveal() == f"{PREFIX}3"
     assert sleeps.calls == [0.25, 0.3]
     client.close()
 
 
-def test_timeouts_exhausted_raise_token_exchange_error(
-    provider: TokenProvider, endpoint: Endpoint, sleeps: Sleeps
+@pytest.mark.anyio
+async def test_timeouts_exhausted_raise_token_exchange_error(
+    view: TokenView, endpoint: Endpoint, sleeps: Sleeps
 ) -> None:
     endpoint.script = [httpx.ReadTimeout("slow")] * 3
     with pytest.raises(TokenExchangeError, match="did not answer") as info:
-        provider.get()
+        await view.get()
     assert isinstance(info.value.__cause__, httpx.ReadTimeout)
     assert sleeps.calls == [0.5, 1.0]
 
 
-def test_unauthorized_is_not_retried(provider: TokenProvider, endpoint: Endpoint) -> None:
+@pytest.mark.anyio
+async def test_unauthorized_is_not_retried(view: TokenView, endpoint: Endpoint) -> None:
     endpoint.script = [(401, {"responseCode": "4017300", "responseMessage": "Unauthorized"})]
     with pytest.raises(TokenExchangeError) as info:
-        provider.get()
+        await view.get()
     assert endpoint.count == 1
     assert "bisnap explain token" in info.value.hint
 
@@ -333,15 +396,16 @@ def test_bad_signature_at_the_endpoint(token_keys: KeyPair, clock: FixedClock) -
 # --- invalidate -----------------------------------------------------------------------------
 
 
-def test_invalidate_once_for_many_401s(provider: TokenProvider, endpoint: Endpoint) -> None:
-    failed = provider.get()
-    results = [provider.invalidate(failed) for _ in range(10)]
+@pytest.mark.anyio
+async def test_invalidate_once_for_many_401s(view: TokenView, endpoint: Endpoint) -> None:
+    failed = await view.get()
+    results = [await view.invalidate(failed) for _ in range(10)]
     assert results == [True] + [False] * 9
-    fresh = provider.get()
+    fresh = await view.get()
     assert fresh.reveal() == f"{PREFIX}2"
     # A late 401 for the old token does not drop the new one.
-    assert provider.invalidate(failed) is False
-    assert provider.get() is fresh
+    assert await view.invalidate(failed) is False
+    assert await view.get() is fresh
     assert endpoint.count == 2
 
 
@@ -516,9 +580,14 @@ def test_contract_parameter_names() -> None:
         {"poll_interval": 0},
         {"mandatory_window": timedelta(seconds=500)},
         {"grant_type_field": "grant type"},
+        {"grant_type_field": ""},
+        {"deadline": 0},
     ],
 )
-def test_bad_configuration(token_keys: KeyPair, options: dict[str, object]) -> None:
+@pytest.mark.parametrize("cls", [TokenProvider, AsyncTokenProvider])
+def test_bad_configuration(
+    token_keys: KeyPair, options: dict[str, object], cls: type[TokenProvider]
+) -> None:
     kwargs: dict[str, object] = {
         "base_url": BASE,
         "client_key": CLIENT_KEY,
@@ -526,7 +595,7 @@ def test_bad_configuration(token_keys: KeyPair, options: dict[str, object]) -> N
     }
     kwargs.update(options)
     with pytest.raises(ConfigurationError):
-        TokenProvider(**kwargs)  # type: ignore[arg-type]
+        cls(**kwargs)  # type: ignore[arg-type]
 
 
 def test_token_never_in_logs_reprs_or_errors(
@@ -623,46 +692,26 @@ def test_lease_held_elsewhere_times_out_boundedly(
 
 
 @pytest.mark.anyio
-async def test_async_get_caches_and_refreshes(
-    endpoint: Endpoint, token_keys: KeyPair, clock: FixedClock, sleeps: Sleeps
-) -> None:
-    async with _aprovider(endpoint, token_keys, clock, sleeps) as prov:
-        first = await prov.get()
-        assert first.reveal() == f"{PREFIX}1"
-        assert await prov.get() is first
-        clock.advance(timedelta(seconds=800))
-        second = await prov.get()
-        assert second.reveal() == f"{PREFIX}2"
-        assert await prov.invalidate(second) is True
-        assert await prov.invalidate(second) is False
-        assert (await prov.get()).reveal() == f"{PREFIX}3"
-        assert endpoint.count == 3
-        assert "AsyncTokenProvider(url=" in repr(prov)
-
-
-@pytest.mark.anyio
-async def test_async_retries_with_injected_sleep(
-    endpoint: Endpoint, token_keys: KeyPair, clock: FixedClock, sleeps: Sleeps
+async def test_retries_then_success_with_the_default_schedule(
+    view: TokenView, endpoint: Endpoint, clock: FixedClock, sleeps: Sleeps
 ) -> None:
     endpoint.script = [(500, {}), httpx.ConnectTimeout("slow")]
-    prov = _aprovider(endpoint, token_keys, clock, sleeps)
-    assert (await prov.get()).reveal() == f"{PREFIX}3"
+    assert (await view.get()).reveal() == f"{PREFIX}3"
     assert sleeps.calls == [0.5, 1.0]
     endpoint.script = [(401, {"responseCode": "4017300", "responseMessage": "Unauthorized"})]
     clock.advance(timedelta(hours=1))
     with pytest.raises(TokenExchangeError):
-        await prov.get()
+        await view.get()
 
 
 @pytest.mark.anyio
-async def test_async_advisory_failure_keeps_serving(
+async def test_advisory_failure_on_lost_answers_keeps_serving(
+    views: Views,
     endpoint: Endpoint,
-    token_keys: KeyPair,
     clock: FixedClock,
-    sleeps: Sleeps,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    prov = _aprovider(endpoint, token_keys, clock, sleeps, max_attempts=1)
+    prov = views(max_attempts=1)
     first = await prov.get()
     clock.advance(timedelta(seconds=800))
     endpoint.script = [httpx.ReadTimeout("slow")]
@@ -786,18 +835,8 @@ async def test_async_advisory_tasks_keep_serving(
 
 
 @pytest.mark.anyio
-async def test_async_provider_rejects_wrong_grant_field(token_keys: KeyPair) -> None:
-    with pytest.raises(ConfigurationError):
-        AsyncTokenProvider(
-            base_url=BASE,
-            client_key=CLIENT_KEY,
-            private_key=token_keys.private_key,
-            grant_type_field="",
-        )
-
-
-def test_endpoint_sees_compact_body(provider: TokenProvider, endpoint: Endpoint) -> None:
-    provider.get()
+async def test_endpoint_sees_compact_body(view: TokenView, endpoint: Endpoint) -> None:
+    await view.get()
     assert json.loads(endpoint.requests[0].content) == {"grantType": "client_credentials"}
 
 
