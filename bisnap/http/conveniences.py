@@ -274,7 +274,11 @@ class SyncConveniences(SyncEndpoints):
         body: bytes,
         merchant_id: str | None = None,
     ) -> ConfirmedNotification:
-        """`verifier.verify(...)` the request, then `confirm_notification` it.
+        """Verify the request, then `confirm_notification` it, as one replay claim.
+
+        The claim is taken with `verifier.receive(...)`: it is committed once the status
+        query agrees and released when it does not (or fails), so the provider's next
+        delivery of the same notification is confirmed again instead of refused as a replay.
 
         Raises:
             VerificationError: the signature, window, replay check or status disagrees.
@@ -286,8 +290,8 @@ class SyncConveniences(SyncEndpoints):
                 "SnapClient cannot await an AsyncNotificationVerifier",
                 hint="Use NotificationVerifier here, or AsyncSnapClient.verify_and_confirm.",
             )
-        notification = verifier.verify(method=method, path=path, headers=headers, body=body)
-        return self.confirm_notification(notification, merchant_id=merchant_id)
+        with verifier.receive(method=method, path=path, headers=headers, body=body) as received:
+            return self.confirm_notification(received, merchant_id=merchant_id)
 
 
 class AsyncConveniences(AsyncEndpoints):
@@ -345,14 +349,17 @@ class AsyncConveniences(AsyncEndpoints):
     ) -> ConfirmedNotification:
         """Verify the request (awaited for an async verifier), then confirm it.
 
+        One replay claim, as in `SnapClient.verify_and_confirm`: committed once the status
+        query agrees, released when it does not.
+
         Raises:
             VerificationError: the signature, window, replay check or status disagrees.
             HeaderError, InputError, ApiError: as the two steps.
         """
         if isinstance(verifier, AsyncNotificationVerifier):
-            notification = await verifier.verify(
+            async with verifier.receive(
                 method=method, path=path, headers=headers, body=body
-            )
-        else:
-            notification = verifier.verify(method=method, path=path, headers=headers, body=body)
-        return await self.confirm_notification(notification, merchant_id=merchant_id)
+            ) as notification:
+                return await self.confirm_notification(notification, merchant_id=merchant_id)
+        with verifier.receive(method=method, path=path, headers=headers, body=body) as received:
+            return await self.confirm_notification(received, merchant_id=merchant_id)
