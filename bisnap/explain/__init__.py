@@ -51,6 +51,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -559,58 +560,84 @@ def _swap_path(signed: str, other: str) -> Callable[[_Parts], _Parts]:
     return apply
 
 
+@dataclass(frozen=True)
+class _Combo:
+    """Up to two string-to-sign mistakes, with the string to sign around the hash segment."""
+
+    mistakes: tuple[_StringMistake, ...]
+    head: str
+    tail: str
+
+    def string(self, digest: str | None) -> str:
+        if digest is None:  # the hash segment left out: "…:token:" + ":ts" → "…:token:ts"
+            return self.head[:-1] + self.tail
+        return self.head + digest + self.tail
+
+
+_SENTINEL = "\x00"
+
+
+def _combo(req: _Parts, mistakes: tuple[_StringMistake, ...]) -> _Combo:
+    parts = req
+    for m in mistakes:
+        parts = m.apply(parts)
+    head, tail = parts.build(_SENTINEL).split(_SENTINEL)
+    return _Combo(mistakes, head, tail)
+
+
+_Hypothesis = tuple[BodyHypothesis | None, _Combo]
+
+
 def _levels(
-    req: _Parts,
-    correct: bytes,
-    digest: str,
-    bodies: list[BodyHypothesis],
-    strings: list[_StringMistake],
-) -> Iterator[list[_Candidate]]:
-    """The candidates, level by level: one mistake, body+string, two strings, body+2 strings."""
-    token = req.token
-
-    def cand(body: BodyHypothesis | None, mistakes: tuple[_StringMistake, ...]) -> _Candidate:
-        parts = req
-        for m in mistakes:
-            parts = m.apply(parts)
-        body_digest: str | None = digest if body is None else body.digest
-        hashed = correct if body is None else body.hashed
-        sender = SenderStages(parts.build(body_digest), hashed, body_digest, token)
-        flags = (*(() if body is None else body.flags), *(m.flag for m in mistakes))
-        return _Candidate(flags, sender, tuple(m.detail for m in mistakes), body)
-
+    req: _Parts, bodies: list[BodyHypothesis], strings: list[_StringMistake]
+) -> Iterator[Iterator[_Hypothesis]]:
+    """The hypotheses, level by level: one mistake, body+string, two strings, body+2 strings."""
+    none = _combo(req, ())
+    singles = [_combo(req, (s,)) for s in strings]
     pairs = [
-        (a, b)
+        _combo(req, (a, b))
         for i, a in enumerate(strings)
         for b in strings[i + 1 :]
         if a.slot != b.slot and not (a.slot == "query" and b.flag == "PathWithHost")
     ]
-    yield [cand(b, ()) for b in bodies] + [cand(None, (s,)) for s in strings]
-    yield [cand(b, (s,)) for b in bodies for s in strings]
-    yield [cand(None, pair) for pair in pairs]
-    yield [cand(b, pair) for b in bodies for pair in pairs]
+    yield itertools.chain(((b, none) for b in bodies), ((None, c) for c in singles))
+    yield ((b, c) for b in bodies for c in singles)
+    yield ((None, c) for c in pairs)
+    yield ((b, c) for b in bodies for c in pairs)
 
 
 def _search(
-    levels: Iterator[list[_Candidate]], matches: Callable[[str], bool], budget: int
-) -> tuple[list[_Candidate], int]:
-    """The candidates that reproduce the signature (all of the first level with a match),
+    levels: Iterator[Iterator[_Hypothesis]],
+    digest: str,
+    matches: Callable[[str], bool],
+    budget: int,
+) -> tuple[list[_Hypothesis], int]:
+    """The hypotheses that reproduce the signature (all of the first level with a match),
     and how many distinct strings to sign were tried."""
     checked: set[str] = set()
     for level in levels:
-        found: list[_Candidate] = []
-        for c in level:
-            sts = c.sender.string_to_sign
+        found: list[_Hypothesis] = []
+        for body, combo in level:
+            sts = combo.string(digest if body is None else body.digest)
             if sts in checked:
                 continue
             if len(checked) >= budget:
                 return found, len(checked)
             checked.add(sts)
             if matches(sts):
-                found.append(c)
+                found.append((body, combo))
         if found:
             return found, len(checked)
     return [], len(checked)
+
+
+def _candidate(hyp: _Hypothesis, correct: bytes, digest: str, token: str | None) -> _Candidate:
+    body, combo = hyp
+    body_digest = digest if body is None else body.digest
+    hashed = correct if body is None else body.hashed
+    sender = SenderStages(combo.string(body_digest), hashed, body_digest, token)
+    flags = (*(() if body is None else body.flags), *(m.flag for m in combo.mistakes))
+    return _Candidate(flags, sender, tuple(m.detail for m in combo.mistakes), body)
 
 
 def _hint_for(flag: str, detail: str, body: BodyHypothesis | None, audience: Audience) -> str:
@@ -917,8 +944,8 @@ def explain_access_token(
                         flags, SenderStages(canonical.format_access_token(ck, stamp)), details, None
                     )
                 )
-        found, more = _search(iter([level]), matches, MAX_HYPOTHESES)
-        tried += more
+        found = [c for c in level if matches(c.sender.string_to_sign)]
+        tried += len(level)
     return _conclude(
         kind="access_token",
         expected=expected,
@@ -1152,8 +1179,9 @@ def _run(
     shapes: list[str] = []
     if not valid:
         strings = _string_mistakes(prep.parts, prep.raw_path, include_query, host)
-        levels = _levels(prep.parts, prep.correct, prep.digest, prep.bodies, strings)
-        found, more = _search(levels, matches, budget)
+        levels = _levels(prep.parts, prep.bodies, strings)
+        hits, more = _search(levels, prep.digest, matches, budget)
+        found = [_candidate(h, prep.correct, prep.digest, prep.parts.token) for h in hits]
         tried += more
         if audience == "receiver":
             shapes = body_shapes(strip_bom(body)[0])
