@@ -199,7 +199,7 @@ def go_float_number(text: str) -> str:
     """encoding/json's output for the float64 a map[string]interface{} holds."""
     x = _to_double(text)
     if math.isinf(x):
-        return "null"
+        raise _NotEncodableError  # json.Unmarshal refuses a number out of float64's range
     if x == 0:
         return "-0" if math.copysign(1.0, x) < 0 else "0"
     s, n = _digits(x)
@@ -220,6 +220,13 @@ class _NotEncodableError(Exception):
 
 
 def _verbatim(text: str) -> str:
+    return text
+
+
+def _go_struct_number(text: str) -> str:
+    """A struct field prints the number as written; one out of float64's range fails."""
+    if math.isinf(_to_double(text)):
+        raise _NotEncodableError
     return text
 
 
@@ -453,9 +460,9 @@ def _table() -> tuple[Encoder, ...]:
     js_pretty = _Style(_js_string, js_number, js_key_order=True, indent="  ", key_sep=": ")
     php = _Style(_php_string, php_number)
     php_pretty = _Style(_php_string, php_number, indent="    ", key_sep=": ")
-    go_struct = _Style(_go_string, _verbatim)
+    go_struct = _Style(_go_string, _go_struct_number)
     go_map = _Style(_go_string, go_float_number, sort_keys=True)
-    go_struct_indent = _Style(_go_string, _verbatim, indent="  ", key_sep=": ")
+    go_struct_indent = _Style(_go_string, _go_struct_number, indent="  ", key_sep=": ")
     go_map_indent = _Style(_go_string, go_float_number, sort_keys=True, indent="  ", key_sep=": ")
     gson = _Style(_gson_string, _verbatim)
 

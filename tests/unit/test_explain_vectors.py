@@ -98,3 +98,42 @@ def test_vector_is_explained_with_its_flag(
     for stage in ("minifiedBody", "bodySha256", "stringToSign"):
         if stage in got and stage in test["sender"]:
             assert got[stage] == test["sender"][stage], stage
+
+
+def _explain_cases() -> list[Any]:
+    data = json.loads((VECTORS / "service_hmac_explain.json").read_text("utf-8"))
+    return [
+        pytest.param(group, test, id=f"explain-{test['tcId']}")
+        for group in data["testGroups"]
+        for test in group["tests"]
+    ]
+
+
+CAPTURE_FLAGS = {"TrailingNewline", "CRLF", "ByteOrderMark"}
+
+
+@pytest.mark.parametrize(("group", "test"), _explain_cases())
+def test_explain_case_is_named_with_every_flag_and_encoder(
+    group: dict[str, Any], test: dict[str, Any]
+) -> None:
+    result = explain_service(
+        method=test["method"],
+        path=test["path"],
+        body=test["body"].encode("utf-8"),
+        timestamp=test["timestamp"],
+        access_token=test["accessToken"],
+        client_secret=test["clientSecret"],
+        signature=test["signature"],
+        include_query=group["pathIncludesQuery"],
+    )
+    mistakes = [f for f in test["flags"] if f not in CAPTURE_FLAGS]
+    assert not result.valid
+    assert "WrongKeyOrSecret" not in result.mistakes
+    assert sorted(result.mistakes) == sorted(mistakes)
+    assert result.mismatch_at == test["mismatchAt"]
+    assert sorted(result.capture) == sorted(f for f in test["flags"] if f in CAPTURE_FLAGS)
+    assert result.sender is not None
+    assert result.sender.string_to_sign == test["sender"]["stringToSign"]
+    encoder = test["sender"].get("encoder")
+    if encoder is not None:
+        assert encoder == result.encoder or encoder in result.same_bytes_as
