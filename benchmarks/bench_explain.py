@@ -99,6 +99,10 @@ def main() -> None:
     wrong_rsa = base64.b64encode(
         other.sign(rsa_sts.encode(), padding.PKCS1v15(), hashes.SHA256())
     ).decode()
+    # the right key over a string no known mistake makes: every hypothesis is hashed
+    unknown_rsa = base64.b64encode(
+        key.sign((rsa_sts + "x").encode(), padding.PKCS1v15(), hashes.SHA256())
+    ).decode()
     stacked = base64.b64encode(
         hmac.new(
             SECRET.encode(),
@@ -118,24 +122,26 @@ def main() -> None:
             signature=signature,
         )
 
-    def run_rsa() -> Explanation:
+    def run_rsa(signature: str) -> Explanation:
         return explain_service_asymmetric(
             method="POST",
             path=PATH,
             body=body,
             timestamp=TS,
             public_key=key.public_key(),
-            signature=wrong_rsa,
+            signature=signature,
         )
 
     sig = base64.b64decode(wrong_rsa)
     pub = key.public_key()
     print(f"body: {len(body)} bytes, rounds: {rounds} (best of)")
-    for name, fn, raw_unit in (
+    runs: list[tuple[str, Callable[[], Explanation], str]] = [
         ("hmac full search", lambda: run_hmac(wrong_mac), "hmac"),
-        ("rsa full search", run_rsa, "rsa"),
+        ("rsa full search, another key", lambda: run_rsa(wrong_rsa), "rsa"),
+        ("rsa full search, every digest compared", lambda: run_rsa(unknown_rsa), "rsa"),
         ("hmac stacked: pretty body, Bearer, UTC ms", lambda: run_hmac(stacked), "hmac"),
-    ):
+    ]
+    for name, fn, raw_unit in runs:
         result = fn()
         assert isinstance(result, Explanation)
         seconds = _time(fn, rounds)

@@ -636,8 +636,9 @@ def _candidate(hyp: _Hypothesis, correct: bytes, digest: str, token: str | None)
     body_digest = digest if body is None else body.digest
     hashed = correct if body is None else body.hashed
     sender = SenderStages(combo.string(body_digest), hashed, body_digest, token)
-    flags = (*(() if body is None else body.flags), *(m.flag for m in combo.mistakes))
-    return _Candidate(flags, sender, tuple(m.detail for m in combo.mistakes), body)
+    mistakes = sorted(combo.mistakes, key=lambda m: STRING_MISTAKES.index(m.flag))
+    flags = (*(() if body is None else body.flags), *(m.flag for m in mistakes))
+    return _Candidate(flags, sender, tuple(m.detail for m in mistakes), body)
 
 
 def _hint_for(flag: str, detail: str, body: BodyHypothesis | None, audience: Audience) -> str:

@@ -255,7 +255,9 @@ def _json_inside_string(parsed: ParsedBody) -> list[bytes]:
         return []
 
 
-_NON_ASCII_ESCAPE = re.compile(rb"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])[0-9a-fA-F]{2}")
+_NON_ASCII_ESCAPE = re.compile(
+    rb"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})"
+)
 
 
 def body_shapes(body: bytes | str | None) -> list[str]:
