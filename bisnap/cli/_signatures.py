@@ -269,11 +269,10 @@ def _emit_explanation(
     if exp.mistakes:
         p.stage("mistakes", ", ".join(exp.mistakes), code="1")
     if exp.encoder:
-        also = f" (same bytes as: {'; '.join(exp.same_bytes_as)})" if exp.same_bytes_as else ""
+        others = len(exp.same_bytes_as)
+        also = f" (and {others} more with the same bytes; --json lists them)" if others else ""
         p.stage("encoder", exp.encoder + also)
-    for note in exp.notes:
-        p.stage("note", note, code="33")
-    p.stage("hint", exp.hint, code="33")
+    p.stage("hint", exp.hint, code="33")  # the hint ends with the notes, if any
     p.stage("searched", f"{exp.hypotheses:,} hypotheses in {exp.elapsed_ms:.1f} ms")
     sender = data.get("sender")
     if sender:

@@ -69,6 +69,7 @@ _VECTOR_NAMES = (
     "service_rsa_verify.json",
     "minify.json",
     "timestamp.json",
+    "service_hmac_explain.json",
 )
 
 
@@ -443,6 +444,8 @@ _CHECKERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], Any], None]
     "AccessTokenVerify": _access_token_verify,
     "ServiceHmacSign": _service_hmac_sign,
     "ServiceHmacVerify": _service_hmac_verify,
+    # explain cases: rejected, and explained with their flags and the sender's stages
+    "ServiceHmacExplain": _service_hmac_verify,
     "ServiceRsaSign": _service_rsa_sign,
     "ServiceRsaVerify": _service_rsa_verify,
     "Minify": _minify,

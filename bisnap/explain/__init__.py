@@ -806,8 +806,6 @@ def _conclude(
     capture_all = tuple(dict.fromkeys([*capture, *(body.capture if body else ())]))
     all_notes = (*notes, *(CAPTURE_NOTES[c] for c in capture_all if c not in capture))
     text = "; and ".join(hints)
-    if body is not None and body.encoder:
-        text += f" [encoder: {body.encoder}]"
     return Explanation(
         valid=False,
         mismatch_at=mismatch_at,
