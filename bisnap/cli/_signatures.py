@@ -272,7 +272,13 @@ def _emit_explanation(
         others = len(exp.same_bytes_as)
         also = f" (and {others} more with the same bytes; --json lists them)" if others else ""
         p.stage("encoder", exp.encoder + also)
-    p.stage("hint", exp.hint, code="33")  # the hint ends with the notes, if any
+    hint = exp.hint
+    suffix = " (note: " + "; ".join(exp.notes) + ")"
+    if exp.notes and hint.endswith(suffix):  # the notes get lines of their own
+        hint = hint[: -len(suffix)]
+    p.stage("hint", hint, code="33")
+    for note in exp.notes:
+        p.stage("note", note, code="33")
     p.stage("searched", f"{exp.hypotheses:,} hypotheses in {exp.elapsed_ms:.1f} ms")
     sender = data.get("sender")
     if sender:
