@@ -181,6 +181,9 @@ _HINTS = {
     ),
 }
 
+#: A body shape that a provider may send itself (PHP's json_encode does): weak evidence.
+_ESCAPES_SHAPE = "non-ASCII text written as \\uXXXX escapes"
+
 _RECEIVER_RAW_BODY = (
     "verify the raw request body bytes (`await request.body()` in FastAPI/Starlette, "
     "`request.get_data()` in Flask, `request.body` in Django), not a re-encoding of the "
@@ -737,7 +740,7 @@ def _conclude(
         secret = kind == "service"
         what = "client secret" if secret else "key"
         count = f"{tried:,}" + (" (the search budget)" if budget_hit else "")
-        if audience == "receiver" and shapes:
+        if audience == "receiver" and any(s != _ESCAPES_SHAPE for s in shapes):
             hint = (
                 f"your body shows a framework re-encoded it before you verified it "
                 f"({', '.join(shapes)}); {_RECEIVER_RAW_BODY}. None of the {count} known "
@@ -772,6 +775,11 @@ def _conclude(
             hint += (
                 " (the HMAC key is the client secret, not the client ID or the server key; "
                 "compare the fingerprints)"
+            )
+        if shapes:  # escapes alone: providers send them too, so only a possibility
+            hint += (
+                f"; your body has {', '.join(shapes)}: if your framework re-encoded it, "
+                f"{_RECEIVER_RAW_BODY}"
             )
         return Explanation(
             valid=False,

@@ -275,7 +275,7 @@ def body_shapes(body: bytes | str | None) -> list[str]:
     if parsed is not None and parsed.python_ok and b"\n" not in raw:
         try:
             default = json.dumps(parsed.python).encode("utf-8")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             default = b""
         if raw == default and raw != correct:
             shapes.append("', ' and ': ' separators (Python json.dumps defaults)")

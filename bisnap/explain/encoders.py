@@ -109,7 +109,10 @@ def parse_body(minified: bytes) -> ParsedBody | None:
         python_ok = True
     except (ValueError, RecursionError):
         python, python_ok = None, False
-    lone = "\\u" in text and _has_surrogate(tree)
+    try:
+        lone = "\\u" in text and _has_surrogate(tree)
+    except RecursionError:
+        return None
     return ParsedBody(tree, python, python_ok, lone)
 
 

@@ -343,3 +343,22 @@ def test_explanations_pickle_without_the_token() -> None:
     assert back.to_dict() == result.to_dict()
     assert back.sender is not None and TOKEN not in back.sender.string_to_sign
     assert TOKEN.encode() not in pickle.dumps(result.sender)
+
+
+def test_escapes_alone_do_not_overrule_the_credentials(key: rsa.RSAPrivateKey) -> None:
+    # PHP's json_encode sends \uXXXX itself: with another key it stays WrongKeyOrSecret,
+    # with the re-encoding named as a possibility
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    body = b'{"customer":"Jos\\u00e9","status":"00"}'
+    result = explain_service_asymmetric(
+        method="POST",
+        path="/v1.0/debit/notify",
+        body=body,
+        timestamp=TS,
+        public_key=key.public_key(),
+        signature=_rsa(other, f"POST:/v1.0/debit/notify:{_sha(body)}:{TS}"),
+        audience="receiver",
+    )
+    assert result.mistakes == ("WrongKeyOrSecret",)
+    assert "\\uXXXX" in result.hint
+    assert "request.get_data()" in result.hint
