@@ -688,6 +688,11 @@ def _receiver_hint(flag: str, detail: str) -> str:
         )
     if flag == "LowercaseMethod":
         return "the sender signed the method in lower case; report it to them"
+    if flag == "BearerInStringToSign":
+        return (
+            "the sender put 'Bearer <token>' in the string to sign; it takes the bare token: "
+            "report it to them"
+        )
     return detail.replace("you signed", "the sender signed") or _HINTS.get(flag, "")
 
 

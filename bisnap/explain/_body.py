@@ -235,6 +235,13 @@ def body_hypotheses(body: bytes | str | None) -> tuple[bytes, list[BodyHypothesi
             encoded = enc.encode(parsed)
             if encoded is not None:
                 add(_flags_of(encoded, enc.pretty, known), encoded, enc.name)
+    for form in dict.fromkeys([correct, raw]):
+        # Midtrans's Node README case: a body already a string, JSON.stringify'd again
+        try:
+            twice = json.dumps(form.decode("utf-8"), ensure_ascii=False).encode("utf-8")
+        except UnicodeError:
+            continue
+        add(("BodyReserialised",), twice, "js JSON.stringify(body as a string): encoded twice")
     add(("SlashEscaped",), slashed, "'/' written as '\\/' alone")
     add(("UnicodeEscaped",), uni, "non-ASCII written as \\uXXXX alone")
     add(("SlashEscaped", "UnicodeEscaped"), both, "'/' as '\\/' and non-ASCII as \\uXXXX")

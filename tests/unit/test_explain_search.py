@@ -362,3 +362,12 @@ def test_escapes_alone_do_not_overrule_the_credentials(key: rsa.RSAPrivateKey) -
     assert result.mistakes == ("WrongKeyOrSecret",)
     assert "\\uXXXX" in result.hint
     assert "request.get_data()" in result.hint
+
+
+def test_a_body_stringified_twice_is_named() -> None:
+    # Midtrans's Node README: the payload passed as a string is JSON.stringify'd again
+    sent = b'{"a":"b","n":1}'
+    hashed = b'"{\\"a\\":\\"b\\",\\"n\\":1}"'
+    result = _explain(sent, _mac(_sts(hashed)))
+    assert result.mistakes == ("BodyReserialised",)
+    assert result.encoder == "js JSON.stringify(body as a string): encoded twice"
