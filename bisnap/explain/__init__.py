@@ -413,6 +413,17 @@ def timestamp_variants(timestamp: str) -> list[str]:
     return found
 
 
+def _other_spellings(timestamp: str) -> list[str]:
+    """Spellings of the header's own instant that some clients sign: the offset without its
+    colon (Java's SimpleDateFormat `Z`: `+0700`), and the local time with no offset."""
+    parts = _TS_PARTS.match(timestamp)
+    if parts is None or parts["tz"] == "Z":
+        return []
+    local = parts["base"] + (parts["frac"] or "")
+    found = [local + parts["tz"].replace(":", ""), local]
+    return [value for value in found if value != timestamp]
+
+
 # --- the search ---------------------------------------------------------------------------
 
 
@@ -485,7 +496,7 @@ def _string_mistakes(
                 f"you signed {raw_path}",
             )
         )
-    for stamp in timestamp_variants(ts):
+    for stamp in [*timestamp_variants(ts), *_other_spellings(ts)]:
         out.append(
             _StringMistake(
                 "TimestampMismatch",

@@ -371,3 +371,11 @@ def test_a_body_stringified_twice_is_named() -> None:
     result = _explain(sent, _mac(_sts(hashed)))
     assert result.mistakes == ("BodyReserialised",)
     assert result.encoder == "js JSON.stringify(body as a string): encoded twice"
+
+
+@pytest.mark.parametrize("signed", ["2024-03-05T17:37:16+0700", "2024-03-05T17:37:16"])
+def test_java_and_offsetless_timestamp_spellings(signed: str) -> None:
+    body = b'{"a":1}'
+    result = _explain(body, _mac(_sts(body, ts=signed)))
+    assert result.mistakes == ("TimestampMismatch",)
+    assert signed in result.hint
