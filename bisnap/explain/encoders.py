@@ -267,8 +267,8 @@ def _escaper(
 
 
 _js_string = _escaper('["\\\\\x00-\x1f\ud800-\udfff]', _SHORT_BF, _u_pair)
-_php_string = _escaper('["\\\\/\x00-\x1f\x80-\U0010ffff]', {**_SHORT_BF, "/": "\\/"}, _u_pair)
-_php_slashes_string = _escaper('["\\\\\x00-\x1f\x80-\U0010ffff]', _SHORT_BF, _u_pair)
+_php_string = _escaper('["\\\\/]|[^\x20-\x7f]', {**_SHORT_BF, "/": "\\/"}, _u_pair)
+_php_slashes_string = _escaper('["\\\\]|[^\x20-\x7f]', _SHORT_BF, _u_pair)
 _php_unicode_string = _escaper('["\\\\/\x00-\x1f\u2028\u2029]', {**_SHORT_BF, "/": "\\/"}, _u_pair)
 _php_both_string = _escaper('["\\\\\x00-\x1f\u2028\u2029]', _SHORT_BF, _u_pair)
 # Go 1.19 (the toolchain the committed outputs come from) writes \b and \f as \u0008/\u000c.
@@ -607,6 +607,6 @@ def unicode_escaped(minified: bytes) -> bytes:
     Raises:
         UnicodeDecodeError: `minified` is not UTF-8 (minify has refused such a body).
     """
-    return re.sub(
-        "[\x80-\U0010ffff]", lambda m: _u_pair(m.group()), minified.decode("utf-8")
-    ).encode("ascii")
+    return re.sub("[^\x00-\x7f]", lambda m: _u_pair(m.group()), minified.decode("utf-8")).encode(
+        "ascii"
+    )
