@@ -237,11 +237,15 @@ def body_hypotheses(body: bytes | str | None) -> tuple[bytes, list[BodyHypothesi
                 add(_flags_of(encoded, enc.pretty, known), encoded, enc.name)
     for form in dict.fromkeys([correct, raw]):
         # Midtrans's Node README case: a body already a string, JSON.stringify'd again
+        # (or json.dumps'd again in Python, with its default ensure_ascii=True)
         try:
-            twice = json.dumps(form.decode("utf-8"), ensure_ascii=False).encode("utf-8")
+            text = form.decode("utf-8")
+            js_twice = json.dumps(text, ensure_ascii=False).encode("utf-8")
+            py_twice = json.dumps(text).encode("ascii")
         except UnicodeError:
             continue
-        add(("BodyReserialised",), twice, "js JSON.stringify(body as a string): encoded twice")
+        add(("BodyReserialised",), js_twice, "js JSON.stringify(body as a string): encoded twice")
+        add(("BodyReserialised",), py_twice, "python json.dumps(body as a string): encoded twice")
     add(("SlashEscaped",), slashed, "'/' written as '\\/' alone")
     add(("UnicodeEscaped",), uni, "non-ASCII written as \\uXXXX alone")
     add(("SlashEscaped", "UnicodeEscaped"), both, "'/' as '\\/' and non-ASCII as \\uXXXX")
