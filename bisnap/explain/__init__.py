@@ -436,11 +436,8 @@ class _Parts:
     token: str | None
     timestamp: str
 
-    def build(self, digest: str | None) -> str:
-        if digest is None:  # the hash segment left out
-            sts = self.build("")
-            head, _, tail = sts.rpartition("::")
-            return f"{head}:{tail}"
+    def build(self, digest: str) -> str:
+        """The string to sign with `digest` as its hash segment (canonical formatters)."""
         if self.token is None:
             return canonical.format_asymmetric(self.method, self.path, digest, self.timestamp)
         return canonical.format_symmetric(

@@ -397,7 +397,9 @@ def _python(
 @dataclass(frozen=True)
 class Encoder:
     """One encoder a sender may have hashed with: `name` as shown to the user, the flag it
-    gives, a `hint`, and `encode(parsed)` → the bytes hashed (None: not applicable)."""
+    usually earns and its `hint` (the search derives the flags from the bytes themselves:
+    PHP's defaults on a body without '/' are only `UnicodeEscaped`), and `encode(parsed)` →
+    the bytes hashed (None: the real encoder fails on this body)."""
 
     name: str
     flag: str
