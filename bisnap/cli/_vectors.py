@@ -70,6 +70,7 @@ _VECTOR_NAMES = (
     "minify.json",
     "timestamp.json",
     "service_hmac_explain.json",
+    "service_rsa_explain.json",
 )
 
 
@@ -446,6 +447,7 @@ _CHECKERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], Any], None]
     "ServiceHmacVerify": _service_hmac_verify,
     # explain cases: rejected, and explained with their flags and the sender's stages
     "ServiceHmacExplain": _service_hmac_verify,
+    "ServiceRsaExplain": _service_rsa_verify,
     "ServiceRsaSign": _service_rsa_sign,
     "ServiceRsaVerify": _service_rsa_verify,
     "Minify": _minify,

@@ -101,12 +101,15 @@ def test_vector_is_explained_with_its_flag(
 
 
 def _explain_cases() -> list[Any]:
-    data = json.loads((VECTORS / "service_hmac_explain.json").read_text("utf-8"))
-    return [
-        pytest.param(group, test, id=f"explain-{test['tcId']}")
-        for group in data["testGroups"]
-        for test in group["tests"]
-    ]
+    cases: list[Any] = []
+    for name in ("service_hmac_explain", "service_rsa_explain"):
+        data = json.loads((VECTORS / f"{name}.json").read_text("utf-8"))
+        cases += [
+            pytest.param(group, test, id=f"{name}-{test['tcId']}")
+            for group in data["testGroups"]
+            for test in group["tests"]
+        ]
+    return cases
 
 
 CAPTURE_FLAGS = {"TrailingNewline", "CRLF", "ByteOrderMark"}
@@ -116,16 +119,20 @@ CAPTURE_FLAGS = {"TrailingNewline", "CRLF", "ByteOrderMark"}
 def test_explain_case_is_named_with_every_flag_and_encoder(
     group: dict[str, Any], test: dict[str, Any]
 ) -> None:
-    result = explain_service(
-        method=test["method"],
-        path=test["path"],
-        body=test["body"].encode("utf-8"),
-        timestamp=test["timestamp"],
-        access_token=test["accessToken"],
-        client_secret=test["clientSecret"],
-        signature=test["signature"],
-        include_query=group["pathIncludesQuery"],
-    )
+    common: dict[str, Any] = {
+        "method": test["method"],
+        "path": test["path"],
+        "body": test["body"].encode("utf-8"),
+        "timestamp": test["timestamp"],
+        "signature": test["signature"],
+        "include_query": group["pathIncludesQuery"],
+    }
+    if "accessToken" in test:
+        result = explain_service(
+            access_token=test["accessToken"], client_secret=test["clientSecret"], **common
+        )
+    else:
+        result = explain_service_asymmetric(public_key=group["publicKeyPem"], **common)
     mistakes = [f for f in test["flags"] if f not in CAPTURE_FLAGS]
     assert not result.valid
     assert "WrongKeyOrSecret" not in result.mistakes

@@ -25,7 +25,7 @@ SIGN_FILES: Final = ("access_token_sign", "service_hmac_sign", "service_rsa_sign
 VERIFY_FILES: Final = ("access_token_verify", "service_hmac_verify", "service_rsa_verify")
 #: Explain cases: invalid HMAC cases with every mistake made (possibly several) and the
 #: real encoder behind a body mistake.
-EXPLAIN_FILES: Final = ("service_hmac_explain",)
+EXPLAIN_FILES: Final = ("service_hmac_explain", "service_rsa_explain")
 SIGNATURE_FILES: Final = SIGN_FILES + VERIFY_FILES + EXPLAIN_FILES
 #: Not a test-vector file: every encoder's output for every body (see encoders.json).
 ENCODERS_FILE: Final = VECTORS_DIR / "encoders.json"

@@ -23,6 +23,7 @@ const FILES = [
   'minify.json',
   'timestamp.json',
   'service_hmac_explain.json',
+  'service_rsa_explain.json',
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ function main() {
           else if (name === 'timestamp.json') checkTimestamp(t, expect);
           else if (name.startsWith('access_token')) checkAccessToken(g, t, expect);
           else checkService(name.startsWith('service_hmac') ? 'hmac' : 'rsa', g, t, expect);
-          if (name === 'service_hmac_explain.json') checkExplain(t, expect);
+          if (name.endsWith('_explain.json')) checkExplain(t, expect);
         } catch (e) {
           fail('exception: ' + (e && e.message ? e.message : String(e)));
         }

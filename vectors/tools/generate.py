@@ -3054,6 +3054,7 @@ EXPLAIN_PATH: Final = "/v1.0/debit/payment-host-to-host"
 EXPLAIN_TS: Final = "2024-03-05T17:37:16+07:00"
 #: The bodies of ENCODER_BODIES that become explain cases, one per encoder output.
 EXPLAIN_BODY_INDEXES: Final = (1, 2, 3, 4, 5, 12)
+EXPLAIN_RSA_BODY_INDEXES: Final = (13,)
 
 
 def _stage_order(flags: list[str]) -> str:
@@ -3066,9 +3067,14 @@ def _stage_order(flags: list[str]) -> str:
     return min(stages, key=order.index)
 
 
-def build_explain(encoders: Json) -> VectorFile:
+def build_explain(encoders: Json, kind: Kind = "hmac") -> VectorFile:
+    what = (
+        "the HMAC-SHA512 service signature"
+        if kind == "hmac"
+        else "the SHA256withRSA service and notification signature"
+    )
     header = [
-        "Explain cases for the HMAC-SHA512 service signature: what integrators really do. "
+        f"Explain cases for {what}: what integrators really do. "
         "Each invalid case is one body mistake made with a real JSON encoder (sender.encoder; "
         "its output is in encoders.json), a capture artefact (a body saved with a final "
         "newline or CRLF line ends), or a stacked mistake (a body mistake with up to two "
@@ -3078,9 +3084,21 @@ def build_explain(encoders: Json) -> VectorFile:
         "'sender' holds the sender's own stages.",
         TEST_ONLY_HEADER,
     ]
-    vf = VectorFile("service_hmac_explain", "HMAC-SHA512", "ServiceHmacExplain", header)
-    group = vf.group({"pathIncludesQuery": True})
-    secret, token = SECRET_1, TOKEN_1
+    secret = SECRET_1
+    token: str | None = TOKEN_1
+    rsa_key = file_key("rsa2048", 2048, "pkcs8")
+    if kind == "hmac":
+        vf = VectorFile("service_hmac_explain", "HMAC-SHA512", "ServiceHmacExplain", header)
+        group = vf.group({"pathIncludesQuery": True})
+    else:
+        token = None
+        vf = VectorFile("service_rsa_explain", "SHA256withRSA", "ServiceRsaExplain", header)
+        group = vf.group({**rsa_key.group_fields(), "pathIncludesQuery": True})
+
+    def signature(sts: str) -> bytes:
+        if kind == "hmac":
+            return hmac_sha512(secret, sts)
+        return rsa_sign(some(rsa_key.private_pem), sts)
 
     def add(
         comment: str,
@@ -3101,8 +3119,8 @@ def build_explain(encoders: Json) -> VectorFile:
         sender_sts = service_sts(
             "POST", signed_path or path, signed_token or token, sender_sha, signed_ts or EXPLAIN_TS
         )
-        presented = hmac_sha512(secret, sender_sts)
-        check(presented != hmac_sha512(secret, sts), comment)
+        presented = signature(sender_sts)
+        check(presented != signature(sts), comment)
         sender: Json = {
             "minifiedBody": sender_body.decode("utf-8"),
             "bodySha256": sender_sha,
@@ -3119,8 +3137,7 @@ def build_explain(encoders: Json) -> VectorFile:
                 "path": path,
                 "timestamp": EXPLAIN_TS,
                 "body": body,
-                "accessToken": token,
-                "clientSecret": secret,
+                **({"accessToken": token, "clientSecret": secret} if token else {}),
                 "minifiedBody": minified.decode("utf-8"),
                 "bodySha256": sha,
                 "stringToSign": sts,
@@ -3133,7 +3150,7 @@ def build_explain(encoders: Json) -> VectorFile:
         )
 
     by_id = {c["id"]: c for c in encoders["cases"]}
-    for index in EXPLAIN_BODY_INDEXES:
+    for index in EXPLAIN_BODY_INDEXES if kind == "hmac" else EXPLAIN_RSA_BODY_INDEXES:
         case = by_id[index]
         body = case["body"]
         minified = minify(body.encode("utf-8"))
@@ -3225,6 +3242,8 @@ def build_explain(encoders: Json) -> VectorFile:
         ),
     ]
     for comment, name, string_flags, kw in stacked:
+        if token is None and "BearerInStringToSign" in string_flags:
+            continue
         hashed = m2 if name is None else some(out2[name]).encode("utf-8")
         body_flags = [] if name is None else _encoder_flags(name, m2, hashed)
         add(comment, [*body_flags, *string_flags], b2, hashed, encoder=name, **kw)
@@ -3278,7 +3297,7 @@ def dump(obj: Json) -> str:
 def write_all(out: Path, *, refresh_encoders: bool = False) -> list[Path]:
     files = build_all()
     encoders = build_encoders(recorded_encoder_outputs(refresh_encoders))
-    files.append(build_explain(encoders))
+    files += [build_explain(encoders, "hmac"), build_explain(encoders, "rsa")]
     (out / "schemas").mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     enc_path = out / "encoders.json"
