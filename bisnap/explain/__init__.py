@@ -656,12 +656,7 @@ def _candidate(hyp: _Hypothesis, correct: bytes, digest: str, token: str | None)
 def _hint_for(flag: str, detail: str, body: BodyHypothesis | None, audience: Audience) -> str:
     if body is not None and flag in body.flags:
         if audience == "receiver":
-            return (
-                f"the sender signed {body.encoder} of the body you verified, so your body is "
-                f"not the bytes that were on the wire; {_RECEIVER_RAW_BODY}"
-                if flag in ("BodyReserialised", "UnicodeEscaped", "SlashEscaped")
-                else f"the sender signed a different body than you verified ({body.hint})"
-            )
+            return _receiver_body_hint(flag, body)
         return body.hint
     if audience == "receiver":
         return _receiver_hint(flag, detail)
@@ -672,6 +667,29 @@ def _hint_for(flag: str, detail: str, body: BodyHypothesis | None, audience: Aud
     if flag in ("PathWithHost", "VersionSegmentMissing", "ClientKeyMismatch"):
         return detail
     return _HINTS.get(flag, detail)
+
+
+def _receiver_body_hint(flag: str, body: BodyHypothesis) -> str:
+    if flag in ("BodyReserialised", "UnicodeEscaped", "SlashEscaped"):
+        return (
+            f"the sender signed {body.encoder} of the body you verified, so your body is not "
+            f"the bytes that were on the wire; {_RECEIVER_RAW_BODY}"
+        )
+    if flag == "PrettyBodyHashed":
+        return (
+            f"the sender hashed the body without minifying it ({body.encoder}); SNAP hashes "
+            "the minified body: the mistake is the sender's, report it to them (and verify "
+            "the raw request body, in case your framework pretty-printed it)"
+        )
+    if flag == "InnerWhitespaceStripped":
+        return (
+            "the sender's minifier also deleted whitespace inside string values: the mistake "
+            "is the sender's, report it to them"
+        )
+    return (
+        f"the sender hashed {body.encoder} for an empty body; SNAP hashes the empty string: "
+        "the mistake is the sender's, report it to them"
+    )
 
 
 def _receiver_hint(flag: str, detail: str) -> str:

@@ -379,3 +379,19 @@ def test_java_and_offsetless_timestamp_spellings(signed: str) -> None:
     result = _explain(body, _mac(_sts(body, ts=signed)))
     assert result.mistakes == ("TimestampMismatch",)
     assert signed in result.hint
+
+
+def test_receiver_hints_for_the_senders_body_mistakes(key: rsa.RSAPrivateKey) -> None:
+    pretty = b'{\n  "a": "x"\n}'
+    result = explain_service_asymmetric(
+        method="POST",
+        path="/v1.0/debit/notify",
+        body=pretty,
+        timestamp=TS,
+        public_key=key.public_key(),
+        signature=_rsa(key, f"POST:/v1.0/debit/notify:{_sha(pretty)}:{TS}"),
+        audience="receiver",
+    )
+    assert result.mistakes == ("PrettyBodyHashed",)
+    assert "report it to them" in result.hint
+    assert not result.hint.startswith("you ")
