@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bisnap import canonical
 from bisnap.clock import JAKARTA, Clock, FixedClock, SystemClock
 from bisnap.errors import BisnapError, ConfigurationError, SignatureMismatchError
 from bisnap.headers import (
@@ -147,7 +148,9 @@ def run_signing_demo(write: Write = print, *, clock: Clock | None = None) -> int
     import hmac
 
     wrong_hash = hashlib.sha256(DEMO_BODY).hexdigest()
-    wrong_string = f"POST:{path}:{access_token.reveal()}:{wrong_hash}:{timestamp}"
+    wrong_string = canonical.format_symmetric(
+        "POST", path, access_token.reveal(), wrong_hash, timestamp
+    )
     wrong = hmac.new(
         client_secret.reveal().encode(), wrong_string.encode(), hashlib.sha512
     ).digest()

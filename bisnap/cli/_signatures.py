@@ -10,6 +10,7 @@ from typing import Any
 from bisnap.clock import SystemClock
 from bisnap.errors import InputError, SignatureMismatchError
 from bisnap.explain import (
+    Audience,
     Explanation,
     explain_access_token,
     explain_service,
@@ -63,6 +64,7 @@ class _Inputs:
     signature: str | None
     client_key: str | None
     token: Secret | None
+    host: str | None = None
 
 
 def _gather(args: argparse.Namespace, env: Mapping[str, str]) -> _Inputs:
@@ -90,7 +92,8 @@ def _gather(args: argparse.Namespace, env: Mapping[str, str]) -> _Inputs:
             token = request.bearer_token
         if token is None:
             token = read_secret("--access-token-file", None, ENV_ACCESS_TOKEN, env)
-    return _Inputs(method, path, body or None, timestamp, signature, client_key, token)
+    host = getattr(args, "host", None) or (request.header("Host") if request else None)
+    return _Inputs(method, path, body or None, timestamp, signature, client_key, token, host)
 
 
 def _need(value: str | None, what: str, how: str) -> str:
@@ -265,7 +268,18 @@ def _emit_explanation(
         p.stage("result", f"✗ invalid — first difference at {exp.mismatch_at}", code="31")
     if exp.mistakes:
         p.stage("mistakes", ", ".join(exp.mistakes), code="1")
-    p.stage("hint", exp.hint, code="33")
+    if exp.encoder:
+        others = len(exp.same_bytes_as)
+        also = f" (and {others} more with the same bytes; --json lists them)" if others else ""
+        p.stage("encoder", exp.encoder + also)
+    hint = exp.hint
+    suffix = " (note: " + "; ".join(exp.notes) + ")"
+    if exp.notes and hint.endswith(suffix):  # the notes get lines of their own
+        hint = hint[: -len(suffix)]
+    p.stage("hint", hint, code="33")
+    for note in exp.notes:
+        p.stage("note", note, code="33")
+    p.stage("searched", f"{exp.hypotheses:,} hypotheses in {exp.elapsed_ms:.1f} ms")
     sender = data.get("sender")
     if sender:
         p.line()
@@ -315,7 +329,12 @@ def _run(args: argparse.Namespace, p: Printer, env: Mapping[str, str]) -> int:
                 ),
             )
         exp = explain_access_token(
-            client_key=client_key, timestamp=timestamp, signature=signature, public_key=public
+            client_key=client_key,
+            timestamp=timestamp,
+            signature=signature,
+            public_key=public,
+            registered_client_key=args.registered_client_key,
+            audience=_audience(args),
         )
         _emit_explanation(p, args, title, exp, None)
         return EXIT_OK if exp.valid else EXIT_INVALID
@@ -368,6 +387,8 @@ def _run(args: argparse.Namespace, p: Printer, env: Mapping[str, str]) -> int:
             client_secret=secret,
             signature=signature,
             include_query=include_query,
+            host=inputs.host,
+            audience=_audience(args),
         )
         _emit_explanation(p, args, title, exp, token)
         return EXIT_OK if exp.valid else EXIT_INVALID
@@ -412,9 +433,20 @@ def _run(args: argparse.Namespace, p: Printer, env: Mapping[str, str]) -> int:
         public_key=public,
         signature=signature,
         include_query=include_query,
+        path_prefix=args.path_prefix,
+        host=inputs.host,
+        audience=_audience(args),
     )
     _emit_explanation(p, args, title, exp, None)
     return EXIT_OK if exp.valid else EXIT_INVALID
+
+
+def _audience(args: argparse.Namespace) -> Audience:
+    """Whose words the hints use: --as, else the receiver for notifications."""
+    chosen = getattr(args, "audience", None)
+    if chosen == "receiver" or (chosen is None and args.kind == "notification"):
+        return "receiver"
+    return "sender"
 
 
 def _reveal(secret: Secret | None) -> str | None:
@@ -579,6 +611,35 @@ def _add_arguments(cmd: argparse.ArgumentParser, action: str, kind: str) -> None
             default=TimestampStyle.JAKARTA.value,
             help="style of the default timestamp (default: jakarta, +07:00)",
         )
+    if action == "explain":
+        default_as = "receiver" if kind == "notification" else "sender"
+        cmd.add_argument(
+            "--as",
+            dest="audience",
+            choices=("sender", "receiver"),
+            default=None,
+            help=f"word the hints for the side that runs this (default: {default_as})",
+        )
+        if kind == "token":
+            cmd.add_argument(
+                "--registered-client-key",
+                metavar="ID",
+                help="the client key registered with the provider, if X-CLIENT-KEY may differ",
+            )
+        else:
+            cmd.add_argument(
+                "--host",
+                metavar="HOST",
+                help="the request's host, tried as a prefix of the signed path "
+                "(default: the captured request's Host header)",
+            )
+        if kind == "notification":
+            cmd.add_argument(
+                "--path-prefix",
+                metavar="PREFIX",
+                help="the prefix your endpoint sits under, removed before verifying "
+                "(as NotificationVerifier(path_prefix=...)), e.g. /hooks",
+            )
     cmd.add_argument("--json", action="store_true", help="print one JSON object")
     cmd.add_argument(
         "--reveal",

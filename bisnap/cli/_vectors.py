@@ -69,6 +69,8 @@ _VECTOR_NAMES = (
     "service_rsa_verify.json",
     "minify.json",
     "timestamp.json",
+    "service_hmac_explain.json",
+    "service_rsa_explain.json",
 )
 
 
@@ -443,6 +445,9 @@ _CHECKERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], Any], None]
     "AccessTokenVerify": _access_token_verify,
     "ServiceHmacSign": _service_hmac_sign,
     "ServiceHmacVerify": _service_hmac_verify,
+    # explain cases: rejected, and explained with their flags and the sender's stages
+    "ServiceHmacExplain": _service_hmac_verify,
+    "ServiceRsaExplain": _service_rsa_verify,
     "ServiceRsaSign": _service_rsa_sign,
     "ServiceRsaVerify": _service_rsa_verify,
     "Minify": _minify,

@@ -252,6 +252,8 @@ def _diagnostic_service(
         "mismatchAt": data["mismatchAt"],
         "mistakes": data["mistakes"],
         "hint": data["hint"],
+        "encoder": data.get("encoder"),  # the JSON encoder whose output was hashed, if any
+        "hypotheses": data.get("hypotheses"),
         # The provider's stages, token masked; never the expected signature or the secret.
         "expected": {
             "bodySha256": data.get("bodySha256"),

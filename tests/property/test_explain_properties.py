@@ -188,3 +188,154 @@ def test_wrong_secret_is_never_valid(req: dict[str, Any]) -> None:
     result = _hmac_explain(req, _hmac(other, sts))
     assert result.mistakes == ("WrongKeyOrSecret",)
     assert req["secret"] not in result.hint
+
+
+# --- real encoders and stacked mistakes ------------------------------------------------------
+
+_rich_text = st.text(
+    alphabet=st.sampled_from(list("ab /<>&='é東🍜\u2028 x1")), min_size=0, max_size=10
+)
+_rich_scalars = st.one_of(st.none(), st.booleans(), st.integers(-(10**12), 10**12), _rich_text)
+_rich_json = st.recursive(
+    _rich_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.text(alphabet="abcxyz/é<&", min_size=1, max_size=4), inner, max_size=3),
+    ),
+    max_leaves=10,
+)
+_rich_objects = st.dictionaries(
+    st.text(alphabet="abcxyzé", min_size=1, max_size=5), _rich_json, min_size=1, max_size=5
+)
+
+_GO_ESCAPES = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026"}
+
+
+def _go(text: bytes) -> bytes:
+    # in compact JSON text '<', '>', '&' occur only inside strings
+    for raw, esc in _GO_ESCAPES.items():
+        text = text.replace(raw, esc)
+    return text.replace("\u2028".encode(), b"\\u2028")
+
+
+#: Encoders made here with the real `json` plus each language's documented escapes:
+#: (name, function of the object → bytes hashed, pretty?).
+ENCODER_FUNCS: list[tuple[str, Any, bool]] = [
+    *[
+        (
+            f"python ensure_ascii={ea} sort_keys={sk} compact={c} indent={ind}",
+            lambda o, ea=ea, sk=sk, c=c, ind=ind: json.dumps(
+                o,
+                ensure_ascii=ea,
+                sort_keys=sk,
+                separators=(",", ":") if c else None,
+                indent=ind,
+            ).encode(),
+            ind is not None,
+        )
+        for ea in (True, False)
+        for sk in (True, False)
+        for c in (True, False)
+        for ind in (None, 2, 4)
+    ],
+    (
+        "php default flags",
+        lambda o: json.dumps(o, separators=(",", ":")).encode().replace(b"/", b"\\/"),
+        False,
+    ),
+    (
+        "go map",
+        lambda o: _go(
+            json.dumps(o, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+        ),
+        False,
+    ),
+    (
+        "go struct",
+        lambda o: _go(json.dumps(o, separators=(",", ":"), ensure_ascii=False).encode()),
+        False,
+    ),
+]
+BODY_FLAGS = {
+    "PrettyBodyHashed",
+    "BodyReserialised",
+    "SlashEscaped",
+    "UnicodeEscaped",
+    "InnerWhitespaceStripped",
+}
+STRING_SLOTS = ["BearerInStringToSign", "TimestampMismatch", "QueryDropped", "PathPrefixMissing"]
+
+
+@st.composite
+def stacked(draw: st.DrawFn) -> dict[str, Any]:
+    obj = draw(_rich_objects)
+    pretty = draw(st.booleans())
+    if pretty:
+        sent = json.dumps(obj, ensure_ascii=False, indent=2).encode()
+    else:
+        sent = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    name, encode, is_pretty = draw(st.sampled_from(ENCODER_FUNCS))
+    strings = draw(st.lists(st.sampled_from(STRING_SLOTS), max_size=2, unique=True))
+    return {
+        "obj": obj,
+        "sent": sent,
+        "encoder": name,
+        "hashed": encode(obj),
+        "pretty": is_pretty,
+        "strings": strings,
+        "token": draw(st.text(alphabet="abcXYZ0189-_.", min_size=8, max_size=30)),
+        "secret": "Sentinel-" + draw(st.text(alphabet="abcXYZ0189+/=", max_size=20)),
+    }
+
+
+@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@given(stacked(), st.booleans())
+def test_encoder_and_string_mistakes_are_named_never_the_credentials(
+    case: dict[str, Any], rsa_signed: bool
+) -> None:
+    path, method, ts, token = "/snap/v1.0/debit/notify?a=1", "POST", TS, case["token"]
+    signed_path = path
+    minified = json.dumps(case["obj"], ensure_ascii=False, separators=(",", ":")).encode()
+    for flag in case["strings"]:
+        if flag == "BearerInStringToSign":
+            token = f"Bearer {token}"
+        elif flag == "TimestampMismatch":
+            ts = "2024-03-05T10:37:16.000Z"
+        elif flag == "QueryDropped":
+            signed_path = signed_path.split("?", 1)[0]
+        else:
+            signed_path = signed_path.replace("/snap", "", 1)
+    if rsa_signed and "BearerInStringToSign" in case["strings"]:
+        case["strings"].remove("BearerInStringToSign")
+        token = case["token"]
+    made = set(case["strings"])
+    if case["hashed"] != minified:
+        made |= BODY_FLAGS
+    assume(made)
+    digest = hashlib.sha256(case["hashed"]).hexdigest()
+    if rsa_signed:
+        sts = f"{method}:{signed_path}:{digest}:{ts}"
+        result = explain_service_asymmetric(
+            method=method,
+            path=path,
+            body=case["sent"],
+            timestamp=TS,
+            public_key=KEY.public_key(),
+            signature=_rsa(sts),
+        )
+    else:
+        sts = f"{method}:{signed_path}:{token}:{digest}:{ts}"
+        result = explain_service(
+            method=method,
+            path=path,
+            body=case["sent"],
+            timestamp=TS,
+            access_token=case["token"],
+            client_secret=case["secret"],
+            signature=_hmac({"secret": case["secret"]}, sts),
+        )
+    assert not result.valid
+    assert "WrongKeyOrSecret" not in result.mistakes, (case["encoder"], case["strings"])
+    assert made & set(result.mistakes), (case["encoder"], case["strings"], result.mistakes)
+    assert result.sender is not None
+    assert result.sender.string_to_sign == sts

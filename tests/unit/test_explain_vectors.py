@@ -98,3 +98,49 @@ def test_vector_is_explained_with_its_flag(
     for stage in ("minifiedBody", "bodySha256", "stringToSign"):
         if stage in got and stage in test["sender"]:
             assert got[stage] == test["sender"][stage], stage
+
+
+def _explain_cases() -> list[Any]:
+    cases: list[Any] = []
+    for name in ("service_hmac_explain", "service_rsa_explain"):
+        data = json.loads((VECTORS / f"{name}.json").read_text("utf-8"))
+        cases += [
+            pytest.param(group, test, id=f"{name}-{test['tcId']}")
+            for group in data["testGroups"]
+            for test in group["tests"]
+        ]
+    return cases
+
+
+CAPTURE_FLAGS = {"TrailingNewline", "CRLF", "ByteOrderMark"}
+
+
+@pytest.mark.parametrize(("group", "test"), _explain_cases())
+def test_explain_case_is_named_with_every_flag_and_encoder(
+    group: dict[str, Any], test: dict[str, Any]
+) -> None:
+    common: dict[str, Any] = {
+        "method": test["method"],
+        "path": test["path"],
+        "body": test["body"].encode("utf-8"),
+        "timestamp": test["timestamp"],
+        "signature": test["signature"],
+        "include_query": group["pathIncludesQuery"],
+    }
+    if "accessToken" in test:
+        result = explain_service(
+            access_token=test["accessToken"], client_secret=test["clientSecret"], **common
+        )
+    else:
+        result = explain_service_asymmetric(public_key=group["publicKeyPem"], **common)
+    mistakes = [f for f in test["flags"] if f not in CAPTURE_FLAGS]
+    assert not result.valid
+    assert "WrongKeyOrSecret" not in result.mistakes
+    assert sorted(result.mistakes) == sorted(mistakes)
+    assert result.mismatch_at == test["mismatchAt"]
+    assert sorted(result.capture) == sorted(f for f in test["flags"] if f in CAPTURE_FLAGS)
+    assert result.sender is not None
+    assert result.sender.string_to_sign == test["sender"]["stringToSign"]
+    encoder = test["sender"].get("encoder")
+    if encoder is not None:
+        assert encoder == result.encoder or encoder in result.same_bytes_as

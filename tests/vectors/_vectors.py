@@ -23,7 +23,12 @@ NODE_CHECKER: Final = VECTORS_DIR / "tools" / "check_node.js"
 
 SIGN_FILES: Final = ("access_token_sign", "service_hmac_sign", "service_rsa_sign")
 VERIFY_FILES: Final = ("access_token_verify", "service_hmac_verify", "service_rsa_verify")
-SIGNATURE_FILES: Final = SIGN_FILES + VERIFY_FILES
+#: Explain cases: invalid HMAC cases with every mistake made (possibly several) and the
+#: real encoder behind a body mistake.
+EXPLAIN_FILES: Final = ("service_hmac_explain", "service_rsa_explain")
+SIGNATURE_FILES: Final = SIGN_FILES + VERIFY_FILES + EXPLAIN_FILES
+#: Not a test-vector file: every encoder's output for every body (see encoders.json).
+ENCODERS_FILE: Final = VECTORS_DIR / "encoders.json"
 ALL_FILES: Final = (*SIGNATURE_FILES, "minify", "timestamp")
 
 #: The invalid-case vocabulary (a contract with ``bisnap explain``): flag -> mismatchAt.

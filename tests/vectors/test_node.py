@@ -48,5 +48,6 @@ def test_node_rederives_every_vector() -> None:
         "mismatchAt": 90,
         "timestamp": 15,
         "timestampRejects": 10,
+        "jsEncoder": 20,
     }.items():
         assert checks.get(name, 0) >= minimum, (name, checks.get(name))

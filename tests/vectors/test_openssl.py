@@ -130,7 +130,7 @@ def test_hmac_signatures(tmp_path: Path) -> None:
     files = Files(tmp_path)
     # secret -> list of (message file, expected mac or None, must_equal, label)
     by_secret: dict[str, list[tuple[Path, bytes, bool, str]]] = {}
-    for name in ("service_hmac_sign", "service_hmac_verify"):
+    for name in ("service_hmac_sign", "service_hmac_verify", "service_hmac_explain"):
         for _, t in iter_tests(load(name)):
             presented = decode_signature(t["signature"], t["encoding"])
             label = f"{name} {t['tcId']}"

@@ -22,6 +22,8 @@ const FILES = [
   'service_rsa_verify.json',
   'minify.json',
   'timestamp.json',
+  'service_hmac_explain.json',
+  'service_rsa_explain.json',
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -225,14 +227,45 @@ function main() {
           else if (name === 'timestamp.json') checkTimestamp(t, expect);
           else if (name.startsWith('access_token')) checkAccessToken(g, t, expect);
           else checkService(name.startsWith('service_hmac') ? 'hmac' : 'rsa', g, t, expect);
+          if (name.endsWith('_explain.json')) checkExplain(t, expect);
         } catch (e) {
           fail('exception: ' + (e && e.message ? e.message : String(e)));
         }
       }
     }
   }
+  checkEncoders(dir, report, count);
   process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   process.exit(report.failures.length ? 1 : 0);
+}
+
+// The JavaScript outputs in encoders.json are re-derived here with this Node's own
+// JSON.parse/JSON.stringify (PHP and Go outputs were recorded from the real tools).
+const JS_ENCODERS = {
+  'js JSON.stringify(JSON.parse(body))': (v) => JSON.stringify(v),
+  'js JSON.stringify(JSON.parse(body), null, 2)': (v) => JSON.stringify(v, null, 2),
+};
+
+function checkEncoders(dir, report, count) {
+  const doc = JSON.parse(fs.readFileSync(path.join(dir, 'encoders.json'), 'utf8'));
+  for (const c of doc.cases) {
+    for (const [name, encode] of Object.entries(JS_ENCODERS)) {
+      count('jsEncoder');
+      const got = encode(JSON.parse(c.body));
+      if (got !== c.outputs[name]) {
+        report.failures.push({ file: 'encoders.json', tcId: c.id, error: 'jsEncoder: ' + name });
+      }
+    }
+  }
+}
+
+// An explain case names the real encoder the sender hashed with: for a JavaScript one,
+// Node's own JSON.stringify of the body must give the sender's bytes.
+function checkExplain(t, expect) {
+  const encode = JS_ENCODERS[t.sender.encoder];
+  if (encode === undefined) return;
+  const body = bodyOf(t).toString('utf8');
+  expect(encode(JSON.parse(body)) === t.sender.minifiedBody, 'jsEncoder', 'sender encoder output');
 }
 
 function checkMinify(t, expect) {

@@ -517,8 +517,40 @@ INVALID_FLAGS: Final[dict[str, tuple[str, str]]] = {
     ),
 }
 
+#: Flags of the explain cases only (service_hmac_explain.json): flag -> (stage, description).
+EXPLAIN_FLAGS: Final[dict[str, tuple[str, str]]] = {
+    "PathWithHost": (
+        "stringToSign",
+        "The sender signed the URL with its host (https://host/path) instead of the relative path.",
+    ),
+    "VersionSegmentMissing": (
+        "stringToSign",
+        "The sender signed the path without its /v<major>.<minor> version segment.",
+    ),
+}
+EXPLAIN_FLAG_STAGES: Final = {name: stage for name, (stage, _) in EXPLAIN_FLAGS.items()}
+
 FLAG_NOTES: Final[dict[str, tuple[str, str, str]]] = {
     # flag: (bugType, description, effect)
+    **{
+        name: (
+            "INTEGRATION_MISTAKE",
+            desc,
+            f"The signature must be rejected. The first stage that differs is {stage}.",
+        )
+        for name, (stage, desc) in EXPLAIN_FLAGS.items()
+    },
+    "TrailingNewline": (
+        "CAPTURE_ARTEFACT",
+        "The captured body ends with a newline the sender did not send (a file saved by an "
+        "editor); the sender's stages are those of the body without it.",
+        "Explain must undo the artefact before matching the sender's body.",
+    ),
+    "CRLF": (
+        "CAPTURE_ARTEFACT",
+        "The captured body has CRLF line ends where the sender's had LF.",
+        "Explain must undo the artefact before matching the sender's body.",
+    ),
     **{
         name: (
             "INTEGRATION_MISTAKE",
@@ -2541,7 +2573,7 @@ STR = {"type": "string"}
 
 def schema_for(vf: VectorFile) -> Json:
     name = vf.name
-    is_verify = name.endswith("_verify")
+    is_verify = name.endswith(("_verify", "_explain"))
     defs: Json = {
         "note": {
             "type": "object",
@@ -2626,6 +2658,8 @@ def schema_for(vf: VectorFile) -> Json:
             )
             tc_required += ["method", "path", "bodySha256"]
             sender_props.update({"minifiedBody": STR, "bodySha256": HEX64})
+            if name.endswith("_explain"):
+                sender_props["encoder"] = STR
             if name.startswith("service_hmac"):
                 tc_props.update({"accessToken": STR, "clientSecret": STR})
                 tc_required += ["accessToken", "clientSecret"]
@@ -2776,6 +2810,447 @@ def schema_for(vf: VectorFile) -> Json:
 
 
 # --------------------------------------------------------------------------------------
+# Encoders and explain cases (encoders.json, service_hmac_explain.json)
+#
+# The bytes a sender hashes when it re-encodes its body come from real JSON encoders.
+# Python's come from this interpreter's `json`; JavaScript, PHP and Go run as
+# subprocesses (tools/encoders/encode.{js,php,go}) and their outputs are recorded in
+# tools/encoder_outputs.json, so regenerating needs none of them. When a tool is
+# installed it is re-run and must reproduce the recorded bytes (`--refresh-encoders`
+# records them anew, e.g. after adding a body).
+# --------------------------------------------------------------------------------------
+
+ENCODER_TOOLS_DIR: Final = Path(__file__).resolve().parent / "encoders"
+ENCODER_OUTPUTS_FILE: Final = Path(__file__).resolve().parent / "encoder_outputs.json"
+
+#: Bodies as sent (text), each chosen to tell encoders apart: non-ASCII (BMP and astral),
+#: '/', '<>&=\'', U+2028/2029, controls, number spellings, key order, duplicates, nesting.
+ENCODER_BODIES: Final[tuple[str, ...]] = (
+    '{"partnerServiceId":"   70012","customerNo":"0000000042","trxId":"order-2024-0001"}',
+    '{"partnerReferenceNo":"order-2024-0001","amount":{"value":"10000.00","currency":"IDR"},'
+    '"urlParams":[{"url":"https://merchant.example/return?x=1&y=2","type":"PAY_RETURN",'
+    '"isDeeplink":"N"}]}',
+    '{"customerName":"José Ñúñez 東京 🍜","memo":"a  b","tags":["x","y"],"n":null,"t":true,'
+    '"f":false}',
+    '{"html":"<b>&amp;</b> = \'q\'","line":"a\\u2028b\\u2029c",'
+    '"ctl":"\\u0001\\b\\f\\n\\r\\t\\u001f\\u007f","q":"\\"\\\\\\/"}',
+    '{"nums":[1.50,1E+10,1e21,1e-7,0.000001,-0,-0.0,12345678901234567890,9007199254740993,'
+    "1.0,100,0.1,123456789012345.6,1e16,1e17,5e-324,2.5e-5,1E2,-1.5e300]}",
+    '{"b":1,"a":2,"10":3,"2":4,"01":5,"é":6,"Z":7,"":8}',
+    '{"dup":1,"x":2,"dup":3}',
+    '{"empty":{},"arr":[],"nested":{"a":[{"b":{}},[]],"c":[1,[2,[3]]]}}',
+    '[1,"/",{"k":"v"}]',
+    '{"lone":"\\ud800x","pair":"\\ud83d\\ude00"}',
+    '{"huge":1e400}',
+    '{\n  "pretty": "yes",\n  "list": [1, 2]\n}',
+    '{"originalReferenceNo":"A120240305","latestTransactionStatus":"00",'
+    '"additionalInfo":{"customer":"Budi Śantoso","returnUrl":"https://m.example/r?a=1"},'
+    '"amount":{"value":"150000.00","currency":"IDR"}}',
+)
+
+PYTHON_ENCODERS: Final[tuple[tuple[str, dict[str, Any]], ...]] = tuple(
+    (
+        f"python json.dumps(ensure_ascii={ea}, sort_keys={sk}, "
+        f"separators={'compact' if compact else 'default'}"
+        + ("" if indent is None else f", indent={indent}")
+        + ")",
+        {
+            "ensure_ascii": ea,
+            "sort_keys": sk,
+            "separators": (",", ":") if compact else None,
+            "indent": indent,
+        },
+    )
+    for indent in (None, 2, 4)
+    for ea in (True, False)
+    for sk in (False, True)
+    for compact in (False, True)
+)
+
+_P = "php json_encode(json_decode(body)"
+TOOL_ENCODERS: Final[dict[str, tuple[str, ...]]] = {
+    "node": (
+        "js JSON.stringify(JSON.parse(body))",
+        "js JSON.stringify(JSON.parse(body), null, 2)",
+    ),
+    "php": (
+        f"{_P}) with default flags",
+        f"{_P}, JSON_UNESCAPED_SLASHES)",
+        f"{_P}, JSON_UNESCAPED_UNICODE)",
+        f"{_P}, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE)",
+        f"{_P}, JSON_PRETTY_PRINT)",
+    ),
+    "go": (
+        "go json.Marshal(struct)",
+        "go json.Marshal(map[string]interface{})",
+        'go json.MarshalIndent(struct, "", "  ")',
+        'go json.MarshalIndent(map[string]interface{}, "", "  ")',
+    ),
+}
+PRETTY_ENCODERS: Final = frozenset(
+    [n for n, kw in PYTHON_ENCODERS if kw["indent"] is not None]
+    + [
+        "js JSON.stringify(JSON.parse(body), null, 2)",
+        f"{_P}, JSON_PRETTY_PRINT)",
+        'go json.MarshalIndent(struct, "", "  ")',
+        'go json.MarshalIndent(map[string]interface{}, "", "  ")',
+    ]
+)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def python_outputs(body: str) -> dict[str, str | None]:
+    try:
+        value = json.loads(body, parse_constant=_reject_constant)
+    except ValueError:
+        return {name: None for name, _ in PYTHON_ENCODERS}
+    out: dict[str, str | None] = {}
+    for name, kw in PYTHON_ENCODERS:
+        try:
+            text = json.dumps(value, **kw)
+            text.encode("utf-8")
+            out[name] = text
+        except (ValueError, UnicodeEncodeError):
+            out[name] = None
+    return out
+
+
+def _tool_command(tool: str) -> list[str] | None:
+    import shutil
+
+    exe = shutil.which(tool)
+    if exe is None:
+        return None
+    script = ENCODER_TOOLS_DIR / {"node": "encode.js", "php": "encode.php", "go": "encode.go"}[tool]
+    return [exe, "run", str(script)] if tool == "go" else [exe, str(script)]
+
+
+def run_tool(tool: str, bodies: Iterable[str]) -> tuple[str, list[dict[str, str | None]]] | None:
+    """(version, outputs per body) from a real encoder, or None when it is not installed."""
+    import os
+    import subprocess
+    import tempfile
+
+    cmd = _tool_command(tool)
+    if cmd is None:
+        return None
+    version_cmd = {
+        "node": [cmd[0], "--version"],
+        "php": [cmd[0], "-r", "echo PHP_VERSION;"],
+        "go": [cmd[0], "env", "GOVERSION"],
+    }[tool]
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "GOCACHE": cache, "GOFLAGS": "-mod=mod", "GO111MODULE": "off"}
+        version = subprocess.run(
+            version_cmd, capture_output=True, text=True, check=True, env=env
+        ).stdout.strip()
+        stdin = json.dumps([base64.b64encode(b.encode("utf-8")).decode() for b in bodies])
+        proc = subprocess.run(
+            cmd, input=stdin, capture_output=True, text=True, check=False, env=env, timeout=600
+        )
+    check(proc.returncode == 0, f"{tool} encoder failed: {proc.stderr[-500:]}")
+    rows: list[dict[str, str | None]] = []
+    for row in json.loads(proc.stdout):
+        rows.append(
+            {
+                name: None if value is None else base64.b64decode(value).decode("utf-8")
+                for name, value in sorted((row or {}).items())
+            }
+        )
+    return version, rows
+
+
+def recorded_encoder_outputs(refresh: bool) -> Json:
+    """The real encoders' outputs: recorded, re-checked against every installed tool."""
+    recorded: Json = (
+        json.loads(ENCODER_OUTPUTS_FILE.read_text("utf-8"))
+        if ENCODER_OUTPUTS_FILE.is_file()
+        else {"tools": {}, "bodies": [], "outputs": []}
+    )
+    if refresh:
+        fresh: Json = {"tools": {}, "bodies": list(ENCODER_BODIES), "outputs": []}
+        rows: list[dict[str, str | None]] = [{} for _ in ENCODER_BODIES]
+        for tool in TOOL_ENCODERS:
+            ran = run_tool(tool, ENCODER_BODIES)
+            check(ran is not None, f"--refresh-encoders needs `{tool}` installed")
+            version, outputs = some(ran)
+            fresh["tools"][tool] = version
+            for row, out in zip(rows, outputs, strict=True):
+                row.update(out)
+        fresh["outputs"] = [dict(sorted(r.items())) for r in rows]
+        ENCODER_OUTPUTS_FILE.write_text(dump(fresh), encoding="utf-8", newline="\n")
+        return fresh
+    check(
+        recorded["bodies"] == list(ENCODER_BODIES),
+        "ENCODER_BODIES changed: run generate.py --refresh-encoders (needs node, php, go)",
+    )
+    for tool, names in TOOL_ENCODERS.items():
+        ran = run_tool(tool, ENCODER_BODIES)
+        if ran is None:
+            continue
+        version, outputs = ran
+        if version != recorded["tools"][tool]:
+            print(
+                f"note: {tool} {version} differs from the recorded {recorded['tools'][tool]}; "
+                "its outputs are not re-checked",
+                file=sys.stderr,
+            )
+            continue
+        for i, out in enumerate(outputs):
+            for name in names:
+                check(
+                    out.get(name) == recorded["outputs"][i].get(name),
+                    f"{tool} no longer reproduces the recorded output of {name!r} for body {i}",
+                )
+    return recorded
+
+
+def build_encoders(recorded: Json) -> Json:
+    """vectors/encoders.json: every encoder's output for every body."""
+    names = [n for n, _ in PYTHON_ENCODERS] + [n for t in TOOL_ENCODERS.values() for n in t]
+    cases: list[Json] = []
+    for i, body in enumerate(ENCODER_BODIES):
+        found: dict[str, str | None] = {**python_outputs(body), **recorded["outputs"][i]}
+        # an encoder that fails on the body (PHP on INF, Go on 1e400 as float64) gives null
+        outputs = {name: found.get(name) for name in names}
+        cases.append({"id": i + 1, "body": body, "outputs": outputs})
+    return {
+        "schema": "encoders",
+        "generatorVersion": GENERATOR_VERSION,
+        "header": [
+            "What each JSON encoder writes for a body as sent: encode(parse(body)). "
+            "'outputs' maps the encoder (named as bisnap explain names it) to its exact "
+            "output text, or null when the encoder fails on the body.",
+            "Python outputs come from the generator's own json module; JavaScript, PHP and Go "
+            "outputs from the real tools whose versions are in 'tools', recorded in "
+            "tools/encoder_outputs.json.",
+            "Go's 'struct' encoder keeps the body's key order and prints numbers as written "
+            "(a struct with typed fields); its 'map' encoder sorts keys and holds float64.",
+        ],
+        "tools": {"python": "json (CPython stdlib)", **recorded["tools"]},
+        "encoders": names,
+        "numberOfCases": len(cases),
+        "cases": cases,
+    }
+
+
+def _encoder_flags(name: str, minified: bytes, hashed: bytes) -> list[str]:
+    if name in PRETTY_ENCODERS:
+        return ["PrettyBodyHashed"]
+    slashed = slash_escape(minified)
+    if hashed == slashed:
+        return ["SlashEscaped"]
+    if hashed == unicode_escape(minified):
+        return ["UnicodeEscaped"]
+    if hashed == unicode_escape(slashed):
+        return ["SlashEscaped", "UnicodeEscaped"]
+    return ["BodyReserialised"]
+
+
+EXPLAIN_PATH: Final = "/v1.0/debit/payment-host-to-host"
+EXPLAIN_TS: Final = "2024-03-05T17:37:16+07:00"
+#: The bodies of ENCODER_BODIES that become explain cases, one per encoder output.
+EXPLAIN_BODY_INDEXES: Final = (1, 2, 3, 4, 5, 12)
+EXPLAIN_RSA_BODY_INDEXES: Final = (13,)
+
+
+def _stage_order(flags: list[str]) -> str:
+    stages = [
+        INVALID_FLAGS[f][0] if f in INVALID_FLAGS else EXPLAIN_FLAG_STAGES[f]
+        for f in flags
+        if f in INVALID_FLAGS or f in EXPLAIN_FLAG_STAGES
+    ]
+    order = ["minifiedBody", "bodySha256", "stringToSign", "signature"]
+    return min(stages, key=order.index)
+
+
+def build_explain(encoders: Json, kind: Kind = "hmac") -> VectorFile:
+    what = (
+        "the HMAC-SHA512 service signature"
+        if kind == "hmac"
+        else "the SHA256withRSA service and notification signature"
+    )
+    header = [
+        f"Explain cases for {what}: what integrators really do. "
+        "Each invalid case is one body mistake made with a real JSON encoder (sender.encoder; "
+        "its output is in encoders.json), a capture artefact (a body saved with a final "
+        "newline or CRLF line ends), or a stacked mistake (a body mistake with up to two "
+        "string-to-sign mistakes). 'flags' lists every mistake made; mismatchAt is the first "
+        "stage that differs.",
+        "Top-level stages are what a correct verifier computes from the body as captured; "
+        "'sender' holds the sender's own stages.",
+        TEST_ONLY_HEADER,
+    ]
+    secret = SECRET_1
+    token: str | None = TOKEN_1
+    rsa_key = file_key("rsa2048", 2048, "pkcs8")
+    if kind == "hmac":
+        vf = VectorFile("service_hmac_explain", "HMAC-SHA512", "ServiceHmacExplain", header)
+        group = vf.group({"pathIncludesQuery": True})
+    else:
+        token = None
+        vf = VectorFile("service_rsa_explain", "SHA256withRSA", "ServiceRsaExplain", header)
+        group = vf.group({**rsa_key.group_fields(), "pathIncludesQuery": True})
+
+    def signature(sts: str) -> bytes:
+        if kind == "hmac":
+            return hmac_sha512(secret, sts)
+        return rsa_sign(some(rsa_key.private_pem), sts)
+
+    def add(
+        comment: str,
+        flags: list[str],
+        body: str,
+        sender_body: bytes,
+        *,
+        path: str = EXPLAIN_PATH,
+        signed_path: str | None = None,
+        signed_token: str | None = None,
+        signed_ts: str | None = None,
+        encoder: str | None = None,
+    ) -> None:
+        minified = minify(body.encode("utf-8"))
+        sha = sha256_hex(minified)
+        sts = service_sts("POST", path, token, sha, EXPLAIN_TS)
+        sender_sha = sha256_hex(sender_body)
+        sender_sts = service_sts(
+            "POST", signed_path or path, signed_token or token, sender_sha, signed_ts or EXPLAIN_TS
+        )
+        presented = signature(sender_sts)
+        check(presented != signature(sts), comment)
+        sender: Json = {
+            "minifiedBody": sender_body.decode("utf-8"),
+            "bodySha256": sender_sha,
+            "stringToSign": sender_sts,
+        }
+        if encoder is not None:
+            sender["encoder"] = encoder
+        vf.add(
+            group,
+            {
+                "comment": comment,
+                "flags": flags,
+                "method": "POST",
+                "path": path,
+                "timestamp": EXPLAIN_TS,
+                "body": body,
+                **({"accessToken": token, "clientSecret": secret} if token else {}),
+                "minifiedBody": minified.decode("utf-8"),
+                "bodySha256": sha,
+                "stringToSign": sts,
+                "signature": encode_sig(presented, "base64"),
+                "encoding": "base64",
+                "result": "invalid",
+                "mismatchAt": _stage_order(flags),
+                "sender": sender,
+            },
+        )
+
+    by_id = {c["id"]: c for c in encoders["cases"]}
+    for index in EXPLAIN_BODY_INDEXES if kind == "hmac" else EXPLAIN_RSA_BODY_INDEXES:
+        case = by_id[index]
+        body = case["body"]
+        minified = minify(body.encode("utf-8"))
+        seen: set[bytes] = {minified}
+        for name in encoders["encoders"]:
+            text = case["outputs"].get(name)
+            if text is None:
+                continue
+            hashed = text.encode("utf-8")
+            if hashed in seen:
+                continue
+            seen.add(hashed)
+            add(
+                f"body {index}: the sender hashed {name}",
+                _encoder_flags(name, minified, hashed),
+                body,
+                hashed,
+                encoder=name,
+            )
+
+    pretty = ENCODER_BODIES[11]
+    for suffix, crlf, flags in (
+        ("\n", False, ["TrailingNewline"]),
+        ("", True, ["CRLF"]),
+        ("\r\n", True, ["CRLF", "TrailingNewline"]),
+    ):
+        captured = (pretty.replace("\n", "\r\n") if crlf else pretty) + suffix
+        add(
+            f"pretty body hashed as sent; the capture adds {' and '.join(flags)}",
+            ["PrettyBodyHashed", *flags],
+            captured,
+            pretty.encode("utf-8"),
+            encoder="the body as sent, not minified",
+        )
+
+    b2 = ENCODER_BODIES[12]  # a notification-like body with '/' and non-ASCII text
+    m2 = minify(b2.encode("utf-8"))
+    out2 = by_id[13]["outputs"]
+    py = "python json.dumps(ensure_ascii=True, sort_keys=False, separators=default)"
+    php = f"{_P}) with default flags"
+    js2 = "js JSON.stringify(JSON.parse(body), null, 2)"
+    utc = "2024-03-05T10:37:16Z"
+    utc_ms = "2024-03-05T10:37:16.000Z"
+    bare = "/debit/payment-host-to-host"
+    bearer = f"Bearer {token}"
+    stacked: list[tuple[str, str | None, list[str], Json]] = [
+        (
+            "python json.dumps defaults and Bearer in the string",
+            py,
+            ["BearerInStringToSign"],
+            {"signed_token": bearer},
+        ),
+        (
+            "PHP json_encode defaults and a UTC timestamp",
+            php,
+            ["TimestampMismatch"],
+            {"signed_ts": utc},
+        ),
+        (
+            "JSON.stringify(…, null, 2) and the provider prefix dropped",
+            js2,
+            ["PathPrefixMissing"],
+            {"path": "/snap" + EXPLAIN_PATH, "signed_path": EXPLAIN_PATH},
+        ),
+        (
+            "pretty body, Bearer, and Node's toISOString timestamp",
+            js2,
+            ["BearerInStringToSign", "TimestampMismatch"],
+            {"signed_token": bearer, "signed_ts": utc_ms},
+        ),
+        (
+            "python json.dumps defaults and the query dropped",
+            py,
+            ["QueryDropped"],
+            {"path": EXPLAIN_PATH + "?lang=id", "signed_path": EXPLAIN_PATH},
+        ),
+        (
+            "the host in the signed path",
+            None,
+            ["PathWithHost"],
+            {"signed_path": "https://merchants.sbx.midtrans.com" + EXPLAIN_PATH},
+        ),
+        ("the version segment left out", None, ["VersionSegmentMissing"], {"signed_path": bare}),
+        (
+            "PHP json_encode defaults, the version segment left out and Bearer",
+            php,
+            ["VersionSegmentMissing", "BearerInStringToSign"],
+            {"signed_path": bare, "signed_token": bearer},
+        ),
+    ]
+    for comment, name, string_flags, kw in stacked:
+        if token is None and "BearerInStringToSign" in string_flags:
+            continue
+        hashed = m2 if name is None else some(out2[name]).encode("utf-8")
+        body_flags = [] if name is None else _encoder_flags(name, m2, hashed)
+        add(comment, [*body_flags, *string_flags], b2, hashed, encoder=name, **kw)
+    return vf
+
+
+# --------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------
 
@@ -2819,10 +3294,15 @@ def dump(obj: Json) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_all(out: Path) -> list[Path]:
+def write_all(out: Path, *, refresh_encoders: bool = False) -> list[Path]:
     files = build_all()
+    encoders = build_encoders(recorded_encoder_outputs(refresh_encoders))
+    files += [build_explain(encoders, "hmac"), build_explain(encoders, "rsa")]
     (out / "schemas").mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    enc_path = out / "encoders.json"
+    enc_path.write_text(dump(encoders), encoding="utf-8", newline="\n")
+    written.append(enc_path)
     for vf in files:
         p = out / f"{vf.name}.json"
         p.write_text(dump(vf.render()), encoding="utf-8", newline="\n")
@@ -2835,8 +3315,13 @@ def write_all(out: Path) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--out", type=Path, default=VECTORS_DIR, help="output directory")
+    parser.add_argument(
+        "--refresh-encoders",
+        action="store_true",
+        help="re-run node, php and go and record their outputs (tools/encoder_outputs.json)",
+    )
     args = parser.parse_args(argv)
-    for p in write_all(args.out):
+    for p in write_all(args.out, refresh_encoders=args.refresh_encoders):
         print(p)
     return 0
 
