@@ -48,6 +48,8 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, NamedTuple, TypeVar
 
+import anyio
+
 from bisnap import canonical
 from bisnap.catalogue import notification_by_path
 from bisnap.clock import Clock, end_of_jakarta_day, jakarta_day_and_end
@@ -777,10 +779,12 @@ class AsyncNotificationVerifier(_VerifierCore):
         try:
             yield _build(checked)
         except BaseException as exc:
-            try:
-                await _acall_store(claims.release, checked.keys, holder=holder)
-            except StoreUnavailableError as err:
-                _note_release_failure(exc, err)
+            # Shielded: a cancelled handler still releases (the store call is time-bounded).
+            with anyio.CancelScope(shield=True):
+                try:
+                    await _acall_store(claims.release, checked.keys, holder=holder)
+                except StoreUnavailableError as err:
+                    _note_release_failure(exc, err)
             raise
         await _acall_store(
             claims.commit, checked.keys, holder=holder, expires_at=checked.expires_at
