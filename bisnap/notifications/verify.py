@@ -48,6 +48,8 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, NamedTuple, TypeVar
 
+import anyio
+
 from bisnap import canonical
 from bisnap.catalogue import notification_by_path
 from bisnap.clock import Clock, end_of_jakarta_day, jakarta_day_and_end
@@ -165,8 +167,8 @@ def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
     return out
 
 
-def _required(lowered: Mapping[str, str], name: str) -> str:
-    value = lowered.get(name.lower())
+def _required(lowered: Mapping[str, str], name: str, key: str) -> str:
+    value = lowered.get(key)
     if value == _CONFLICT:
         raise HeaderError(
             f"{_MALFORMED} {name}: sent more than once with different values",
@@ -277,6 +279,8 @@ class _VerifierCore:
             )
         self._clock = clock
         self._window = _check_window(window)
+        self._negative_window = -self._window if self._window is not None else timedelta(0)
+        self._margin = self._window + _ONE_SECOND if self._window is not None else None
         self._prefix = _check_prefix(path_prefix)
         self._namespace = namespace
         self._lease = _check_lease(lease)
@@ -345,8 +349,10 @@ class _VerifierCore:
 
     def request_key(self, string_to_sign: str, day: str) -> str:
         """The once-store key of what is signed: SHA-256 of the string to sign + day."""
-        digest = hashlib.sha256(string_to_sign.encode("utf-8", "surrogatepass")).hexdigest()
-        return f"{{{self._namespace}:{day}}}:signed:{digest}"
+        return self._request_key(string_to_sign.encode("utf-8", "surrogatepass"), day)
+
+    def _request_key(self, signed: bytes, day: str) -> str:
+        return f"{{{self._namespace}:{day}}}:signed:{hashlib.sha256(signed).hexdigest()}"
 
     def _check(
         self,
@@ -358,10 +364,10 @@ class _VerifierCore:
         raw = require_raw_body(body)
         signed_path = self.signed_path(path)
         lowered = _lower_headers(headers)
-        timestamp_text = _required(lowered, X_TIMESTAMP)
-        signature = _required(lowered, X_SIGNATURE)
-        partner_id = _required(lowered, X_PARTNER_ID)
-        external_id = _required(lowered, X_EXTERNAL_ID)
+        timestamp_text = _required(lowered, X_TIMESTAMP, "x-timestamp")
+        signature = _required(lowered, X_SIGNATURE, "x-signature")
+        partner_id = _required(lowered, X_PARTNER_ID, "x-partner-id")
+        external_id = _required(lowered, X_EXTERNAL_ID, "x-external-id")
 
         try:
             timestamp = parse_timestamp(timestamp_text)
@@ -376,24 +382,22 @@ class _VerifierCore:
             skew = now - timestamp
             if skew > window:
                 raise TimestampOutOfWindowError(direction="too old", skew=skew, window=window)
-            if -skew > window:
+            if skew < self._negative_window:
                 raise TimestampOutOfWindowError(direction="too new", skew=skew, window=window)
 
-        trace, string_to_sign = self._verify_signature(
-            method, signed_path, raw, timestamp_text, signature
-        )
+        trace, signed = self._verify_signature(method, signed_path, raw, timestamp_text, signature)
 
         # SNAP: X-EXTERNAL-ID is unique per partner per day (snap-standard.md §1.3;
         # midtrans-core.md §5 "Replay / timestamp"). The keys live to the end of the
         # timestamp's Jakarta day, and at least until the window would reject the request,
         # so a copy replayed just after midnight is still caught.
         day, end_of_day = self._day_of(timestamp)
-        if window is not None:
-            expires_at = max(end_of_day, _later(timestamp, window + _ONE_SECOND))
+        if self._margin is not None:
+            expires_at = max(end_of_day, _later(timestamp, self._margin))
         else:
             expires_at = max(end_of_day, end_of_jakarta_day(now))
         keys = (
-            self.request_key(string_to_sign, day),
+            self._request_key(signed, day),
             self.replay_key(partner_id, external_id, day),
         )
         return _Checked(
@@ -411,7 +415,7 @@ class _VerifierCore:
 
     def _verify_signature(
         self, method: str, path: str, raw: bytes, timestamp_text: str, signature: str
-    ) -> tuple[SignatureTrace, str]:
+    ) -> tuple[SignatureTrace, bytes]:
         # SNAP: notification signature = SHA256withRSA over
         # POST:EndpointUrl:lowerhex(sha256(minify(body))):X-TIMESTAMP, EndpointUrl being the
         # path after the merchant's prefix (midtrans-core.md §5 "Signature", "EndpointUrl").
@@ -460,7 +464,7 @@ class _VerifierCore:
             except _FOREIGN as err:
                 raise _unusable_body(err) from err
             raise self._mismatch(trace, path)
-        return trace, string_to_sign
+        return trace, data
 
     def _mismatch(self, trace: SignatureTrace, signed_path: str) -> SignatureMismatchError:
         known = notification_by_path(signed_path)
@@ -775,10 +779,12 @@ class AsyncNotificationVerifier(_VerifierCore):
         try:
             yield _build(checked)
         except BaseException as exc:
-            try:
-                await _acall_store(claims.release, checked.keys, holder=holder)
-            except StoreUnavailableError as err:
-                _note_release_failure(exc, err)
+            # Shielded: a cancelled handler still releases (the store call is time-bounded).
+            with anyio.CancelScope(shield=True):
+                try:
+                    await _acall_store(claims.release, checked.keys, holder=holder)
+                except StoreUnavailableError as err:
+                    _note_release_failure(exc, err)
             raise
         await _acall_store(
             claims.commit, checked.keys, holder=holder, expires_at=checked.expires_at

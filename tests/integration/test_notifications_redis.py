@@ -107,6 +107,16 @@ def _worker(
         results.put("accepted")
 
 
+def _context() -> Any:
+    """Worker processes forked from a server that imported this module once (fast starts).
+
+    forkserver, not fork: the children do not inherit this process's threads and sockets.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "mode"), [("redis", "verify"), ("redis", "receive"), ("cluster", "receive")]
@@ -120,7 +130,7 @@ def test_eight_processes_one_acceptance(
 ) -> None:
     cluster = kind == "cluster"
     url = request.getfixturevalue("redis_cluster_url" if cluster else "redis_url")
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _context()
     barrier = ctx.Barrier(WORKERS)
     results = ctx.Queue()
     headers = signed_headers(key, "20240305000000000042")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import subprocess
-import sys
+import multiprocessing
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -31,8 +30,6 @@ from bisnap.stores.redis import AsyncRedisTokenStore, RedisTokenStore
 from bisnap.tokens import token_store_key
 
 pytestmark = pytest.mark.redis
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 class RedisServer(Protocol):
@@ -345,29 +342,38 @@ async def test_async_providers_share_and_fall_back(
         await store.aclose()
 
 
-_WORKER = """
-import sys
-from bisnap import TokenProvider
-from bisnap.stores.redis import RedisTokenStore
-import redis
-import redis.cluster
+def _token_worker(
+    url: str, base_url: str, client_key: str, pem_path: str, kind: str, results: Any
+) -> None:
+    """One process with its own provider and Redis client: reports the token it got."""
+    on_cluster = kind == "cluster"
+    try:
+        signals: Any = (
+            RedisCluster.from_url(url, socket_timeout=10)
+            if on_cluster
+            else redis.Redis.from_url(url, socket_timeout=10)
+        )
+        provider = TokenProvider(
+            base_url=base_url,
+            client_key=client_key,
+            private_key=Path(pem_path).read_bytes(),
+            store=RedisTokenStore.from_url(url, timeout=2.0, cluster=on_cluster),
+            poll_interval=0.01,
+        )
+        signals.rpush("test:ready", "1")
+        results.put(provider.get().value.fingerprint)
+    except Exception as err:  # reported to the parent, which fails the test
+        results.put(f"error: {type(err).__name__}: {err}")
 
-url, base_url, client_key, pem_path, cluster = sys.argv[1:6]
-on_cluster = cluster == "cluster"
-if on_cluster:
-    signals = redis.cluster.RedisCluster.from_url(url, socket_timeout=10)
-else:
-    signals = redis.Redis.from_url(url, socket_timeout=10)
-provider = TokenProvider(
-    base_url=base_url,
-    client_key=client_key,
-    private_key=open(pem_path, "rb").read(),
-    store=RedisTokenStore.from_url(url, timeout=2.0, cluster=on_cluster),
-    poll_interval=0.01,
-)
-signals.rpush("test:ready", "1")
-print(provider.get().value.fingerprint)
-"""
+
+def _context() -> Any:
+    """Worker processes forked from a server that imported this module once (fast starts).
+
+    forkserver, not fork: the children do not inherit this process's threads and sockets.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
 
 
 @pytest.fixture(params=["redis", "cluster"])
@@ -403,23 +409,24 @@ def test_eight_processes_one_token_request(
             assert signals.blpop(["test:ready"], timeout=60) is not None
 
     token_endpoint.before_answer = hold_until_all_processes_are_in
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [redis_url, token_endpoint.base_url, token_endpoint.client_key, str(pem), kind]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WORKER, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            cwd=ROOT,
-        )
-        for _ in range(processes)
-    ]
-    outputs = []
+    ctx = _context()
+    results = ctx.Queue()
+    args = (redis_url, token_endpoint.base_url, token_endpoint.client_key, str(pem), kind)
+    procs = [ctx.Process(target=_token_worker, args=(*args, results)) for _ in range(processes)]
     for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err.decode()
-        outputs.append(out.decode().strip())
+        proc.start()
+    outputs = []
+    try:
+        for _ in range(processes):
+            outputs.append(results.get(timeout=120))
+    except queue.Empty:
+        pytest.fail(f"only {len(outputs)} of {processes} processes answered: {outputs}")
+    finally:
+        for proc in procs:
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
     assert token_endpoint.count == 1
     assert outputs == [_fingerprint("SENTINEL-TOKEN-1")] * processes
     signals.close()

@@ -11,6 +11,7 @@ import hashlib
 import pickle
 from datetime import UTC, datetime, timedelta, timezone
 
+import anyio
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -376,3 +377,20 @@ def test_jakarta_day_and_end_are_one_home() -> None:
     from bisnap.stores.base import end_of_jakarta_day as old_path
 
     assert old_path is end_of_jakarta_day
+
+
+@pytest.mark.anyio
+async def test_async_receive_releases_when_the_handler_is_cancelled(
+    public_pem: bytes, clock: FixedClock, key: rsa.RSAPrivateKey
+) -> None:
+    verifier = AsyncNotificationVerifier(
+        public_key=public_pem, clock=clock, replay_store=MemoryOnceStore(clock=clock)
+    )
+    headers = signed(key)
+    with anyio.CancelScope() as scope:
+        async with verifier.receive(method="POST", path=DEBIT, headers=headers, body=BODY):
+            scope.cancel()
+            await anyio.sleep(0)  # a checkpoint: the handler is cancelled here (no wait)
+    assert scope.cancelled_caught
+    async with verifier.receive(method="POST", path=DEBIT, headers=headers, body=BODY) as n:
+        assert n.original_reference_no == "R1"
