@@ -58,9 +58,9 @@ from bisnap.tokens import (
     RefreshPolicy,
     StoreFallbackWarning,
     TokenRequest,
-    _check_field,
-    _check_path,
     build_token_request,
+    check_grant_type_field,
+    check_token_path,
     parse_token_response,
     token_store_key,
 )
@@ -145,8 +145,8 @@ def _settings(
         )
     if not client_key:
         raise ConfigurationError("client_key is empty", hint="Pass the X-CLIENT-KEY value.")
-    _check_path(token_path)
-    _check_field(grant_type_field)
+    check_token_path(token_path)
+    check_grant_type_field(grant_type_field)
     if poll_interval <= 0 or lease_ttl <= timedelta(0):
         raise ConfigurationError("poll_interval and lease_ttl must be positive")
     if not 0 < deadline < 86_400:
