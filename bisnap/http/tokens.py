@@ -7,8 +7,8 @@ The refresh is written once, as a flow of steps (`bisnap.http._tokenflow.TokenFl
 load from the store → decide (`RefreshPolicy`) → join the refresh in flight or start it →
 acquire the store's lease → fetch with retries (one `RetryPolicy`, one deadline) → save →
 release. The sync shell performs the steps with blocking calls and `threading`, the async
-shell awaits them with anyio; neither holds a rule of its own. The pure parts (request, answer, policy) are
-in `bisnap.tokens`.
+shell awaits them with anyio; neither holds a rule of its own. The pure parts (request,
+answer, policy) are in `bisnap.tokens`.
 """
 
 from __future__ import annotations
