@@ -57,6 +57,8 @@ __all__ = [
     "TokenRequest",
     "build_b2b2c_token_request",
     "build_token_request",
+    "check_grant_type_field",
+    "check_token_path",
     "customer_token",
     "customer_token_from_binding",
     "mask_secret_fields",
@@ -139,7 +141,12 @@ class TokenRequest:
         return (TokenRequest, (self.method, self.path, dict(self.headers), masked, self.trace))
 
 
-def _check_path(path: str) -> None:
+def check_token_path(path: str) -> None:
+    """Refuse a token path that does not start with '/'.
+
+    Raises:
+        ConfigurationError: the path is relative.
+    """
     if not path.startswith("/"):
         raise ConfigurationError(
             f"token path {path!r} does not start with '/'",
@@ -148,7 +155,12 @@ def _check_path(path: str) -> None:
         )
 
 
-def _check_field(name: str) -> None:
+def check_grant_type_field(name: str) -> None:
+    """Refuse a grant-type field spelling that is not a JSON field name.
+
+    Raises:
+        ConfigurationError: e.g. an empty name or one with a space.
+    """
     if not _FIELD.fullmatch(name):
         raise ConfigurationError(
             f"grant type field {name!r} is not a JSON field name",
@@ -199,8 +211,8 @@ def build_token_request(
         ConfigurationError: a path without a leading '/', or a bad field name.
         KeyFormatError, KeyTooSmallError: the private key is unusable.
     """
-    _check_path(path)
-    _check_field(grant_type_field)
+    check_token_path(path)
+    check_grant_type_field(grant_type_field)
     # SNAP: B2B body `{"grantType":"client_credentials"}`; Midtrans's libraries send
     # `grant_type` (snap-standard.md §1.3, midtrans-core.md §3.1).
     content: dict[str, Any] = {grant_type_field: _CLIENT_CREDENTIALS}
@@ -239,8 +251,8 @@ def build_b2b2c_token_request(
     Raises:
         ConfigurationError: neither or both of `auth_code` and `refresh_token`.
     """
-    _check_path(path)
-    _check_field(grant_type_field)
+    check_token_path(path)
+    check_grant_type_field(grant_type_field)
     if (auth_code is None) == (refresh_token is None):
         raise ConfigurationError(
             "a B2B2C token request needs exactly one of auth_code and refresh_token"

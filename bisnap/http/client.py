@@ -343,7 +343,12 @@ class _Shared(ABC, Generic[TS, H, W]):
                 if verdict != "absent":
                     raise outcome
                 step = next_step(
-                    "safe", outcome, attempt=attempt, refreshed=True, policy=self._retry
+                    "safe",
+                    outcome,
+                    attempt=attempt,
+                    refreshed=True,
+                    policy=self._retry,
+                    retry_after=retry_after,
                 )
             if step.action == "retry":
                 logger.info("%s: %s; re-sending in %.2fs", target.label, outcome, step.delay)
