@@ -491,8 +491,8 @@ def _service_handler(
             return out.answer(svc, earlier)
         outcome = emulator.state.handle(endpoint.name, body, ctx)
         emulator.state.remember(ctx, outcome)
-        if outcome.notice is not None:
-            emulator.spawn(outcome.notice)
+        for notice in outcome.notices:
+            emulator.spawn(notice)
         return out.answer(svc, outcome)
 
     return service
