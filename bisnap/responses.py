@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from types import MappingProxyType
 
 from bisnap.errors import InputError
@@ -121,8 +122,8 @@ TRANSACTION_STATUSES: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_SEVEN = re.compile(r"\d{7}")
-_TWO = re.compile(r"\d{2}")
+_SEVEN = re.compile(r"[0-9]{7}")
+_TWO = re.compile(r"[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,7 @@ def parse_response_code(value: object) -> ResponseCode:
     text = str(value).strip()
     if _SEVEN.fullmatch(text):
         return ResponseCode(int(text[:3]), text[3:5], text[5:7], text)
-    if len(text) == 8 and text.isdigit():
+    if len(text) == 8 and text.isascii() and text.isdigit():
         # SNAP: providers publish 8-digit codes like "20054000" (snap-standard.md §2.1
         # note 3, midtrans-core.md §4.1); drop the extra digit of the case code.
         for cand in (text[:5] + text[5:7], text[:5] + text[6:8]):
@@ -221,13 +222,14 @@ def build_response_code(http_status: int, service_code: str, case: str) -> Respo
 def response_message(http_status: int, case: str, detail: str | None = None) -> str:
     """The `responseMessage` for HTTP status + case code, with an optional detail.
 
-    The standard message from `CASE_MESSAGES` (`"Error"` for a pair it does not define),
+    The standard message from `CASE_MESSAGES` (the HTTP reason phrase for a pair it does
+    not define, e.g. `"Request Entity Too Large"` for 413),
     followed by the detail the way Midtrans writes it: `"Unauthorized. Signature"` for
     `401xx00`, `"Invalid Mandatory Field X-TIMESTAMP"` otherwise. Every 2xx answer is
     `"Successful"` (202: `"Request In Progress"`); a `409xx00` Conflict keeps its bare
     message (the detail would repeat it).
     """
-    base = CASE_MESSAGES.get((http_status, case), "Error")
+    base = CASE_MESSAGES.get((http_status, case)) or _http_phrase(http_status)
     if 200 <= http_status < 300:
         return base if (http_status, case) in CASE_MESSAGES else "Successful"
     if not detail:
@@ -240,6 +242,16 @@ def response_message(http_status: int, case: str, detail: str | None = None) -> 
     return f"{base} {detail}"
 
 
+def _http_phrase(http_status: int) -> str:
+    # Statuses the SNAP table has no row for (413 from a size limit): the HTTP phrase.
+    if http_status == 413:
+        return "Request Entity Too Large"
+    try:
+        return HTTPStatus(http_status).phrase
+    except ValueError:
+        return "Error"
+
+
 def response_status(
     http_status: int, service_code: str, case: str, detail: str | None = None
 ) -> dict[str, str]:
@@ -249,4 +261,7 @@ def response_status(
         InputError: see `build_response_code`.
     """
     code = build_response_code(http_status, service_code, case)
-    return {"responseCode": code.code, "responseMessage": response_message(http_status, case, detail)}
+    return {
+        "responseCode": code.code,
+        "responseMessage": response_message(http_status, case, detail),
+    }

@@ -50,7 +50,7 @@ def test_flow_over_loopback_http() -> None:
     with (
         ThreadedServer(emulator.app, http="h11") as provider,
         ThreadedServer(merchant_app, http="h11") as merchant,
-        httpx.Client(base_url=provider.url, timeout=10) as client,
+        httpx.Client(base_url=provider.url, timeout=10, headers=emulator.admin_headers()) as client,
     ):
         assert provider.url.startswith("http://127.0.0.1:")
         headers, body = caller.token_request()

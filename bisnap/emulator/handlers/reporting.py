@@ -45,7 +45,7 @@ def _history_item(event: Mapping[str, Any]) -> dict[str, Any]:
 def _int(value: Any, default: int) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
 
 
