@@ -99,8 +99,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     behave.add_argument(
         "--payout-notify-url",
         metavar="URL",
-        help="where Payouts (Iris-Signature) notifications go (default: notify URL + "
-        "/payouts/notify)",
+        help="where Payouts (Iris-Signature) notifications go (none are sent without it)",
     )
     behave.add_argument(
         "--iris-merchant-key-file",

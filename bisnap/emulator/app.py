@@ -107,7 +107,7 @@ class EmulatorConfig:
 
     `credentials` default to a generated demo set; `clock` to the system clock;
     `notify_url` is the merchant's URL prefix; `payout_notify_url` where Payouts
-    notifications go (default: `notify_url` + `/payouts/notify`); `notify_client` an
+    notifications go (none are sent without it); `notify_client` an
     optional `httpx.AsyncClient` for notifications (tests pass one on
     `httpx.ASGITransport`); `retry_time_scale` compresses the retry schedule; `sleep`
     replaces `asyncio.sleep` between retries; `diagnostics=False` leaves out
@@ -174,7 +174,7 @@ class Emulator:
         self.config = config
         self.credentials = config.credentials or EmulatorCredentials.generate()
         self.clock = config.clock
-        self.state = EmulatorState(balance=config.balance)
+        self.state = EmulatorState(balance=config.balance, merchant_id=self.credentials.merchant_id)
         self._admin_token = Secret(
             reveal(config.admin_token) if config.admin_token else _random.token_urlsafe(24)
         )

@@ -13,7 +13,8 @@ injected, and `time_scale` compresses the schedule (`1/60` turns minutes into se
 tests drive every retry without waiting. Each retry is signed again with a fresh
 X-TIMESTAMP and keeps its X-EXTERNAL-ID (the merchant's dedup key).
 
-Payouts (Iris) notifications are not SNAP: `POST {payout URL}` with a snake_case body and
+Payouts (Iris) notifications are not SNAP: `POST {payout URL}` (a URL of its own, set in
+the Payouts Dashboard; nothing is sent until one is registered) with a snake_case body and
 `Iris-Signature: lowerhex(SHA-512(body + Iris merchant key))` (`bisnap.legacy`), delivered
 with the same retry schedule (Midtrans documents none for them).
 """
@@ -34,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bisnap.catalogue import NotificationEndpoint
 from bisnap.clock import Clock
+from bisnap.emulator.handlers.binding import LINKING_RETRY_SCHEDULE
 from bisnap.emulator.jsonio import compact
 from bisnap.emulator.records import Notice, PaymentNotice, PayoutNotice
 from bisnap.headers import CONTENT_TYPE, X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP
@@ -44,7 +46,6 @@ from bisnap.timestamps import format_timestamp
 
 __all__ = [
     "LINKING_RETRY_SCHEDULE",
-    "PAYOUT_NOTIFY_PATH",
     "RETRY_SCHEDULE",
     "Attempt",
     "Delivery",
@@ -57,14 +58,6 @@ _log = logging.getLogger("bisnap.emulator")
 # SNAP: any reply but HTTP 200 is an error; up to 5 retries after 2, 10, 30, 90 and 210
 # minutes (midtrans-core.md §5).
 RETRY_SCHEDULE: tuple[timedelta, ...] = tuple(timedelta(minutes=m) for m in (2, 10, 30, 90, 210))
-
-# SNAP: linking notifications retry up to 3 times, at 20/40/80 ms (midtrans-core.md §4.5).
-LINKING_RETRY_SCHEDULE: tuple[timedelta, ...] = tuple(
-    timedelta(milliseconds=m) for m in (20, 40, 80)
-)
-
-#: Where Payouts notifications go when no payout URL is registered: notify URL + this.
-PAYOUT_NOTIFY_PATH = "/payouts/notify"
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -180,12 +173,8 @@ class NotificationSender:
 
     @property
     def payout_notify_url(self) -> str | None:
-        """Where Payouts notifications go: the payout URL, else notify URL + `/payouts/notify`."""
-        if self.payout_url:
-            return self.payout_url
-        if self.notify_url:
-            return self.notify_url.rstrip("/") + PAYOUT_NOTIFY_PATH
-        return None
+        """Where Payouts notifications go (a URL of its own, as in the Payouts Dashboard)."""
+        return self.payout_url or None
 
     @property
     def schedule(self) -> tuple[timedelta, ...]:
@@ -230,7 +219,7 @@ class NotificationSender:
         """
         url = self.payout_notify_url
         if not url or self._iris_key is None:
-            raise RuntimeError("no payout notification URL or Iris merchant key")
+            raise RuntimeError("no payout notification URL registered, or no Iris merchant key")
         raw = compact(body)
         # SNAP: Payouts notifications carry Iris-Signature = lowerhex(SHA-512(body +
         # merchant key)), not a SNAP X-SIGNATURE (midtrans-reporting-payouts.md §6.1, §6.2).
@@ -260,10 +249,11 @@ class NotificationSender:
             url = (self.notify_url or "").rstrip("/") + notice.endpoint.path
             delivery = Delivery(notice.endpoint.name, url, notice.endpoint.path, external_id)
         self.deliveries.append(delivery)
-        if not self.notify_url and not (isinstance(notice, PayoutNotice) and url):
+        if not url or (isinstance(notice, PaymentNotice) and not self.notify_url):
             delivery.gave_up = True
+            what = "payout notification" if isinstance(notice, PayoutNotice) else "notification"
             delivery.attempts.append(
-                Attempt(self._clock.now(), None, error="no notification URL registered")
+                Attempt(self._clock.now(), None, error=f"no {what} URL registered")
             )
             return delivery
         if await self._attempt(notice, delivery):

@@ -70,9 +70,12 @@ class EmulatorState:
     `pay()` is the admin "customer pays" action.
     """
 
-    def __init__(self, *, balance: Decimal = Decimal("1000000000.00")) -> None:
+    def __init__(
+        self, *, balance: Decimal = Decimal("1000000000.00"), merchant_id: str = "G000000001"
+    ) -> None:
         self._lock = threading.RLock()
         self.balance = balance
+        self.merchant_id = merchant_id
         self._seq = 0
         self._prefix = "".join(_random.choice("0123456789") for _ in range(4))
         self.vas: dict[str, VirtualAccount] = {}

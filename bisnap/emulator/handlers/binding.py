@@ -1,32 +1,66 @@
-"""Account linking (GoPay tokenization): binding, binding inquiry, unbinding."""
+"""Account linking (GoPay tokenization): binding, binding inquiry, unbinding.
+
+Binding and unbinding each send the linking notification
+(`{prefix}/v1.0/registration-account/notify`, service 88) with `accountStatus` ENABLED or
+DISABLED, retried at 20/40/80 ms as Midtrans does.
+"""
 
 from __future__ import annotations
 
 import secrets as _random
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bisnap.emulator.handlers._registry import handler
-from bisnap.emulator.records import CallContext, Outcome, fail, get_field
+from bisnap.emulator.records import NOTIFY, CallContext, Outcome, PaymentNotice, fail, get_field
 
 if TYPE_CHECKING:
     from bisnap.emulator.state import EmulatorState
 
-__all__: list[str] = []
+__all__ = ["LINKING_RETRY_SCHEDULE", "linking_notice"]
+
+# SNAP: linking notifications retry up to 3 times, at 20/40/80 ms (midtrans-core.md §4.5).
+LINKING_RETRY_SCHEDULE: tuple[timedelta, ...] = tuple(
+    timedelta(milliseconds=m) for m in (20, 40, 80)
+)
+
+
+def linking_notice(
+    state: EmulatorState, token: str, binding: Mapping[str, Any], *, enabled: bool
+) -> PaymentNotice:
+    """The linking/unlinking notification for `binding` (its customer token in the body)."""
+    # SNAP: linking notification body additionalInfo{accessToken, merchantId (MID),
+    # subMerchantId, paymentType, accountStatus ENABLED/DISABLED, statusMessage}
+    # (midtrans-core.md §4.5).
+    body = {
+        "additionalInfo": {
+            "accessToken": token,
+            "merchantId": state.merchant_id,
+            "subMerchantId": binding.get("merchantId") or "",
+            "paymentType": "gopay",
+            "accountStatus": "ENABLED" if enabled else "DISABLED",
+            "statusMessage": "Account linked" if enabled else "Account unlinked",
+            "accountId": binding.get("accountId"),
+        }
+    }
+    return PaymentNotice(NOTIFY["account_linking_notify"], body, LINKING_RETRY_SCHEDULE)
 
 
 @handler("account_binding")
 def _account_binding(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
     token = "cust-" + _random.token_urlsafe(24)
     reference = state.next_ref("BD")
-    state.bindings[token] = {
+    binding = {
         "referenceNo": reference,
         "merchantId": body.get("merchantId"),
         "accountId": "acc-" + reference,
         "balance": Decimal("5000000.00"),
     }
+    state.bindings[token] = binding
     return Outcome(
+        notices=[linking_notice(state, token, binding, enabled=True)],
         body={
             "referenceNo": reference,
             "partnerReferenceNo": body.get("partnerReferenceNo", reference),
@@ -36,7 +70,7 @@ def _account_binding(state: EmulatorState, body: dict[str, Any], ctx: CallContex
                 "tokenStatus": "ACTIVE",
             },
             "additionalInfo": {"accountId": "acc-" + reference},
-        }
+        },
     )
 
 
@@ -86,5 +120,6 @@ def _account_unbinding(state: EmulatorState, body: dict[str, Any], ctx: CallCont
     token, binding = found
     del state.bindings[token]
     return Outcome(
-        body={"referenceNo": binding["referenceNo"], "merchantId": body.get("merchantId")}
+        body={"referenceNo": binding["referenceNo"], "merchantId": body.get("merchantId")},
+        notices=[linking_notice(state, token, binding, enabled=False)],
     )

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bisnap.emulator.handlers._registry import handler
+from bisnap.emulator.qrimage import qr_image_base64
 from bisnap.emulator.records import (
     NOTIFY,
     CallContext,
@@ -27,7 +28,19 @@ from bisnap.timestamps import format_timestamp
 if TYPE_CHECKING:
     from bisnap.emulator.state import EmulatorState
 
-__all__ = ["pay_payment"]
+__all__ = ["pay_payment", "user_payment_details"]
+
+
+def user_payment_details(payment: Payment) -> list[dict[str, Any]]:
+    """`userPaymentDetails[]` of a paid direct debit: how the customer paid, and how much."""
+    option = payment.extra.get("payOption", "GOPAY_WALLET")
+    return [
+        {
+            "payMethod": "GOPAY",
+            "payOption": option,
+            "amount": money(payment.amount, payment.currency),
+        }
+    ]
 
 
 def pay_payment(
@@ -84,9 +97,7 @@ def pay_payment(
         "additionalInfo": {
             "refundHistory": [],
             "totalRefundAmount": money(Decimal(0), payment.currency),
-            "userPaymentDetails": [
-                {"payMethod": "GOPAY", "payOption": "GOPAY_WALLET", "amount": amount}
-            ],
+            "userPaymentDetails": user_payment_details(payment),
         },
     }
     return summary, PaymentNotice(NOTIFY["debit_notify"], body)
@@ -212,12 +223,17 @@ def _qris_generate(state: EmulatorState, body: dict[str, Any], ctx: CallContext)
     if isinstance(payment, Outcome):
         return payment
     content = f"00020101021226620014COM.GO-JEK.WWW0118{payment.reference_no}5303360"
+    terminal = body.get("terminalId")
+    payment.extra["terminalId"] = terminal if isinstance(terminal, str) and terminal else "A01"
+    # SNAP: the generate answer carries qrContent, qrUrl and qrImage (base64)
+    # (midtrans-core.md §4.3).
     return Outcome(
         body={
             "referenceNo": payment.reference_no,
             "partnerReferenceNo": payment.partner_reference_no,
             "qrContent": content,
             "qrUrl": f"https://emulator.invalid/qris/{payment.reference_no}",
+            "qrImage": qr_image_base64(content),
             "merchantName": "bisnap emulator",
             "storeId": payment.merchant_id,
             "additionalInfo": {"acquirer": {"id": "gopay"}},
@@ -230,7 +246,10 @@ def _qris_query(state: EmulatorState, body: dict[str, Any], ctx: CallContext) ->
     payment = state.find_payment(body, "qris")
     if payment is None:
         return not_found()
-    return Outcome(body=_status_body(payment, "47"))
+    # SNAP: the query answer carries terminalId (midtrans-core.md §4.3).
+    out = _status_body(payment, "47")
+    out["terminalId"] = payment.extra.get("terminalId", "A01")
+    return Outcome(body=out)
 
 
 @handler("qris_refund")
@@ -253,6 +272,8 @@ def _debit_payment(state: EmulatorState, body: dict[str, Any], ctx: CallContext)
     payment = _new_payment(state, "debit", merged, ctx, "transAmount", "01")
     if isinstance(payment, Outcome):
         return payment
+    option = first.get("payOption")
+    payment.extra["payOption"] = option if isinstance(option, str) and option else "GOPAY_WALLET"
     return Outcome(
         body={
             "referenceNo": payment.reference_no,
@@ -277,6 +298,11 @@ def _debit_status(state: EmulatorState, body: dict[str, Any], ctx: CallContext) 
         return not_found()
     out = _status_body(payment, "54")
     out["transAmount"] = out["amount"]
+    # SNAP: debit/status answers additionalInfo.userPaymentDetails[] (payOptionDetails is
+    # deprecated) (midtrans-core.md §4.4).
+    out["additionalInfo"]["userPaymentDetails"] = (
+        user_payment_details(payment) if payment.paid_time is not None else []
+    )
     return Outcome(body=out)
 
 

@@ -1,5 +1,9 @@
 """Payouts: account inquiries, transfers (intrabank, interbank, VA, e-money top-up),
-balance and transfer status."""
+balance and transfer status.
+
+Every completed transfer sends a Payouts notification: a snake_case body signed with
+`Iris-Signature` (not SNAP), to the payout notification URL.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from bisnap.emulator.handlers._registry import handler
 from bisnap.emulator.handlers.va import pay_va
 from bisnap.emulator.records import (
     CallContext,
+    Notice,
     Outcome,
+    PayoutNotice,
     Transfer,
     fail,
     get_field,
@@ -23,7 +29,7 @@ from bisnap.timestamps import format_timestamp
 if TYPE_CHECKING:
     from bisnap.emulator.state import EmulatorState
 
-__all__: list[str] = []
+__all__ = ["payout_notice"]
 
 # SNAP: Midtrans sandbox beneficiaries (midtrans-reporting-payouts.md §3.11).
 _KNOWN_ACCOUNTS = {
@@ -132,6 +138,21 @@ def _payout(
     return transfer
 
 
+def payout_notice(transfer: Transfer) -> PayoutNotice:
+    """The Payouts notification of a completed transfer (signed with `Iris-Signature`)."""
+    # SNAP: payout notification payload reference_no, amount, status, updated_at and,
+    # on SNAP, partner_reference_no (midtrans-reporting-payouts.md §6.1).
+    return PayoutNotice(
+        {
+            "reference_no": transfer.reference_no,
+            "amount": f"{transfer.amount:.2f}",
+            "status": "completed",
+            "updated_at": format_timestamp(transfer.created),
+            "partner_reference_no": transfer.partner_reference_no,
+        }
+    )
+
+
 def _transfer_body(transfer: Transfer, body: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "referenceNo": transfer.reference_no,
@@ -150,7 +171,9 @@ def _intrabank(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> 
     done = _payout(
         state, body, ctx, "17", "amount", str(body.get("beneficiaryAccountNo")), body.get("remark")
     )
-    return done if isinstance(done, Outcome) else Outcome(body=_transfer_body(done, body))
+    if isinstance(done, Outcome):
+        return done
+    return Outcome(body=_transfer_body(done, body), notices=[payout_notice(done)])
 
 
 @handler("interbank_transfer")
@@ -169,7 +192,7 @@ def _interbank(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> 
     out = _transfer_body(done, body)
     out["beneficiaryAccountName"] = body.get("beneficiaryAccountName")
     out["beneficiaryBankCode"] = body.get("beneficiaryBankCode")
-    return Outcome(body=out)
+    return Outcome(body=out, notices=[payout_notice(done)])
 
 
 @handler("va_payment_intrabank")
@@ -185,9 +208,11 @@ def _va_payment(state: EmulatorState, body: dict[str, Any], ctx: CallContext) ->
     done = _payout(state, body, ctx, "33", at, number)
     if isinstance(done, Outcome):
         return done
-    notice = None
+    notices: list[Notice] = [payout_notice(done)]
     if va is not None and va.status == "03":
-        _summary, notice = pay_va(state, number, ctx.now)
+        _summary, paid = pay_va(state, number, ctx.now)
+        if paid is not None:
+            notices.append(paid)
     return Outcome(
         body={
             "virtualAccountData": {
@@ -199,7 +224,7 @@ def _va_payment(state: EmulatorState, body: dict[str, Any], ctx: CallContext) ->
                 "paidAmount": money(done.amount, done.currency),
             }
         },
-        notices=[notice] if notice is not None else [],
+        notices=notices,
     )
 
 
@@ -217,7 +242,8 @@ def _emoney_topup(state: EmulatorState, body: dict[str, Any], ctx: CallContext) 
             "customerNumber": done.beneficiary,
             "amount": money(done.amount, done.currency),
             "additionalInfo": body.get("additionalInfo", {}),
-        }
+        },
+        notices=[payout_notice(done)],
     )
 
 
