@@ -42,7 +42,8 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route, Router
+from starlette.types import Receive, Scope, Send
 
 from bisnap.catalogue import ACCESS_TOKEN_B2B, CATALOGUE, Endpoint
 from bisnap.clock import Clock, SystemClock
@@ -255,6 +256,27 @@ def _check_fields(endpoint: Endpoint, body: dict[str, Any]) -> Outcome | None:
     return None
 
 
+class _HeaderMap:
+    """The request's headers read once into a dict (first value of each name wins, as in
+    Starlette); lookups by any case. Starlette's `Headers` scans the list on every get."""
+
+    __slots__ = ("_map",)
+
+    def __init__(self, request: Request) -> None:
+        found: dict[str, str] = {}
+        for key, value in request.scope["headers"]:
+            name = key.decode("latin-1").lower()
+            if name not in found:
+                found[name] = value.decode("latin-1")
+        self._map = found
+
+    def get(self, name: str) -> str | None:
+        return self._map.get(name.lower())
+
+    def __getitem__(self, name: str) -> str:
+        return self._map[name.lower()]
+
+
 def _signed_path(request: Request) -> str:
     raw = request.scope.get("raw_path")
     path = raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
@@ -279,7 +301,7 @@ def _token_handler(emulator: Emulator, out: Responder) -> _Handler:
             raw = await read_body(request, limit)
         except BodyTooLarge:
             return out.too_large(svc, limit)
-        headers = request.headers
+        headers = _HeaderMap(request)
         timestamp = headers.get(X_TIMESTAMP)
         if not timestamp:
             return out.fail(svc, 400, "02", X_TIMESTAMP)
@@ -352,7 +374,7 @@ def _service_handler(emulator: Emulator, out: Responder, endpoint: Endpoint) -> 
             raw = await read_body(request, limit)
         except BodyTooLarge:
             return out.too_large(svc, limit)
-        headers = request.headers
+        headers = _HeaderMap(request)
         # SNAP: X-TIMESTAMP is mandatory and yyyy-MM-ddTHH:mm:ssTZD (snap-standard.md §1.3).
         timestamp = headers.get(X_TIMESTAMP)
         if not timestamp:
@@ -486,6 +508,36 @@ def _auth_code_handler(emulator: Emulator, out: Responder, endpoint: Endpoint) -
     return get_auth_code
 
 
+class _ExactRouter(Router):
+    """Starlette's router with a dict lookup for fixed paths (every emulator route is one).
+
+    Starlette tries each of ~35 routes' regular expressions in turn; here the path finds
+    its route at once, and anything else (405, 404, slash redirects, routes with
+    parameters) goes through Starlette's own matching unchanged.
+    """
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        super().__init__(routes=list(routes))
+        self._exact: dict[str, list[Route]] | None = {}
+        for route in routes:
+            if not isinstance(route, Route) or "{" in route.path:
+                self._exact = None  # a parameter route could come first: keep the order
+                break
+            self._exact.setdefault(route.path, []).append(route)
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._exact is not None and scope["type"] == "http" and not scope.get("root_path"):
+            for route in self._exact.get(scope["path"], ()):
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    scope.setdefault("router", self)
+                    scope["route"] = route
+                    scope.update(child_scope)
+                    await route.handle(scope, receive, send)
+                    return
+        await super().app(scope, receive, send)
+
+
 def create_app(
     emulator: Emulator | EmulatorConfig | None = None,
     *,
@@ -524,7 +576,8 @@ def create_app(
             handler = _service_handler(emulator, out, endpoint)
         routes.append(Route(endpoint.path, handler, methods=[endpoint.method]))
     routes.extend(admin_routes(emulator, out, max_body=emulator.config.max_body))
-    app = Starlette(routes=routes)
+    app = Starlette()
+    app.router = _ExactRouter(routes)
     app.state.emulator = emulator
     app.state.admin_token = emulator.admin_token
     emulator._app = app
