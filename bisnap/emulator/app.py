@@ -63,6 +63,7 @@ from bisnap.emulator.respond import Responder
 from bisnap.emulator.state import CallContext, EmulatorState, Notice, Outcome, get_field
 from bisnap.emulator.tokens import DEFAULT_TOKEN_TTL, MAX_TOKEN_TTL, TokenIssuer, TokenRejected
 from bisnap.errors import (
+    BisnapError,
     BodyNotJSONError,
     ConfigurationError,
     SignatureFormatError,
@@ -430,6 +431,8 @@ def _service_handler(emulator: Emulator, out: Responder, endpoint: Endpoint) -> 
                     signature=signature,
                 )
             return out.answer(svc, Outcome(401, "00", detail="Signature"), diagnostic=diagnostic)
+        except BisnapError:  # a path or header verify_service cannot even read
+            return out.fail(svc, 400, "00")
         try:
             body = parse_object(raw, empty={})
         except NotAnObject:
