@@ -83,6 +83,11 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _refuse_constant(name: str) -> Any:
+    # NaN, Infinity and -Infinity are Python's extension, not JSON.
+    raise ValueError(f"{name} is not JSON")
+
+
 def _depth_ok(value: Any, depth: int = 0) -> bool:
     if depth > MAX_DEPTH:
         return False
@@ -104,7 +109,7 @@ def parse_object(raw: bytes, *, empty: dict[str, Any] | None = None) -> dict[str
     try:
         # SNAP: bodies are UTF-8 JSON (snap-standard.md §1.1); decoded first so that
         # json.loads does not guess UTF-16/32.
-        value = json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as err:  # UnicodeDecodeError is a ValueError
         raise NotAnObject(type(err).__name__) from None
     if not isinstance(value, dict):
