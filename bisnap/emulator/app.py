@@ -131,8 +131,8 @@ class EmulatorConfig:
     diagnostics: bool = True
     max_body: int = DEFAULT_MAX_BODY
     admin: bool = True
-    admin_token: str | Secret | None = None
-    iris_merchant_key: str | Secret | None = None
+    admin_token: str | Secret | None = field(default=None, repr=False)
+    iris_merchant_key: str | Secret | None = field(default=None, repr=False)
 
 
 #: The largest `max_body` the emulator accepts (64 MiB).

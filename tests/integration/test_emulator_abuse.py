@@ -494,3 +494,11 @@ def test_memory_stays_under_100_mb_with_8_concurrent_50_mb_bodies(http: str) -> 
         body = answer.split(b"\r\n\r\n", 1)[1]
         assert json.loads(body)["responseCode"].startswith("413")
     assert peak < 100 * 1024, f"peak resident memory {peak} KiB"
+
+
+def test_no_admin_token_or_iris_key_in_a_repr() -> None:
+    config = EmulatorConfig(credentials=CREDS, admin_token=ADMIN_TOKEN, iris_merchant_key="IRIS-k")
+    emulator = Emulator(config)
+    for text in (repr(config), repr(emulator), repr(emulator.notifier), str(config)):
+        assert ADMIN_TOKEN not in text
+        assert "IRIS-k" not in text

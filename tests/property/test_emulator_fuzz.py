@@ -117,7 +117,7 @@ async def _call(endpoint: Endpoint, raw: bytes) -> httpx.Response:
         return await client.request(endpoint.method, endpoint.path, headers=headers, content=raw)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_bodies())
 def test_no_body_shape_makes_a_500(case: tuple[Endpoint, dict[str, Any]]) -> None:
     endpoint, body = case
