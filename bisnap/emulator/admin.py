@@ -56,7 +56,10 @@ def is_loopback_peer(request: Request) -> bool:
     if client is None:
         return True
     try:
-        return ipaddress.ip_address(client.host.split("%", 1)[0]).is_loopback
+        address = ipaddress.ip_address(client.host.split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            return address.ipv4_mapped.is_loopback  # a dual-stack socket's ::ffff:127.0.0.1
+        return address.is_loopback
     except ValueError:
         return client.host == "localhost" or ("." not in client.host and ":" not in client.host)
 

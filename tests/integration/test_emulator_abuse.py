@@ -288,7 +288,9 @@ async def test_admin_routes_answer_loopback_callers_only() -> None:
     for client_addr, expected in (
         (("203.0.113.9", 4000), 403),
         (("10.0.0.2", 4000), 403),
+        (("::ffff:10.0.0.2", 4000), 403),
         (("::1", 4000), 200),
+        (("::ffff:127.0.0.1", 4000), 200),
         (("127.0.0.1", 4000), 200),
     ):
         transport = httpx.ASGITransport(app=app, client=client_addr)
