@@ -5,24 +5,30 @@ Every service call goes through the same checks, in this order, each with its SN
 (`xx` = the endpoint's service code from the catalogue):
 
 ```
+body over max_body (declared or streamed)     413xx00 (before the body is read whole)
 X-TIMESTAMP missing / not a timestamp         400xx02 / 400xx01
 Authorization missing                          401xx03 Token Not Found (B2B)
 bearer token garbled, foreign or expired       401xx01 Invalid Token (B2B)
 X-SIGNATURE, X-PARTNER-ID, X-EXTERNAL-ID,
   CHANNEL-ID missing                           400xx02 Invalid Mandatory Field {header}
 X-PARTNER-ID not the registered partner        401xx00 Unauthorized. Unknown Partner
-body not JSON                                  400xx00 Bad Request
+body not JSON, not an object, too deep         400xx00 Bad Request
 HMAC signature over the bytes received         401xx00 Unauthorized. Signature
                                                  (+ "bisnapDiagnostic", emulator only)
 customer token (B2B2C endpoints)               401xx04 missing / 401xx02 unknown
 required body fields (catalogue)               400xx02 Invalid Mandatory Field {field}
+  ... not a string                             400xx01 Invalid Field Format {field}
 X-EXTERNAL-ID reused the same day              409xx00 Conflict (payment APIs replay)
 ```
 
+Every rejection carries a `referenceNo` debug id. The product handlers live in
+`bisnap.emulator.handlers`; answers are written by `bisnap.emulator.respond`.
+
 The access-token endpoint checks X-TIMESTAMP, X-CLIENT-KEY and the SHA256withRSA signature
 against the registered partner key (`4017300 Unauthorized. Signature`) and mints an RS256
-JWT. Admin routes under `/_emulator/` simulate the customer (`pay`), show the state and
-the public credentials, and register the merchant's notification URL.
+JWT. Admin routes under `/_emulator/` (`bisnap.emulator.admin`: loopback callers with the
+admin token only) simulate the customer (`pay`), show the state and the public
+credentials, and register the merchant's notification URLs.
 """
 
 from __future__ import annotations
