@@ -442,7 +442,6 @@ def _flood(port: int, path: str, *, chunked: bool, admin_token: str) -> bytes:
 @pytest.mark.slow
 @pytest.mark.parametrize("http", ["h11", "httptools"])
 def test_memory_stays_under_100_mb_with_8_concurrent_50_mb_bodies(http: str) -> None:
-    pytest.importorskip(http)
     proc = subprocess.Popen(
         [sys.executable, "-m", "bisnap", "serve", "--port", "0", "--quiet", "--http", http],
         stdout=subprocess.PIPE,
