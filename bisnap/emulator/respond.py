@@ -9,6 +9,7 @@ header, and writes the body with the one compact-JSON writer.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from starlette.responses import Response
@@ -36,11 +37,22 @@ class Responder:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
+        self._stamp: tuple[datetime, object, str] | None = None
+
+    def timestamp(self) -> str:
+        """The clock's now as X-TIMESTAMP (formatted once per second of the clock)."""
+        now = self._clock.now().replace(microsecond=0)
+        offset = now.utcoffset()
+        stamp = self._stamp
+        if stamp is None or stamp[0] != now or stamp[1] != offset:
+            stamp = (now, offset, format_timestamp(now))
+            self._stamp = stamp
+        return stamp[2]
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         """X-TIMESTAMP (+ extra headers)."""
         # SNAP: response headers Content-Type and X-TIMESTAMP (snap-standard.md §1.3).
-        headers = {X_TIMESTAMP: format_timestamp(self._clock.now())}
+        headers = {X_TIMESTAMP: self.timestamp()}
         if extra:
             headers.update(extra)
         return headers
