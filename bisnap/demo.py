@@ -393,10 +393,15 @@ class _EmulatorDemo:
             write(
                 "3. The customer pays  POST /_emulator/pay  → signed notification to the merchant"
             )
+            admin = emulator.admin_headers()  # the admin routes need the emulator's token
             http.post(
-                "/_emulator/notify-url", json={"url": merchant.url + _MERCHANT_PREFIX}
+                "/_emulator/notify-url",
+                json={"url": merchant.url + _MERCHANT_PREFIX},
+                headers=admin,
             ).raise_for_status()
-            paid = http.post("/_emulator/pay", json={"virtualAccountNo": va["virtualAccountNo"]})
+            paid = http.post(
+                "/_emulator/pay", json={"virtualAccountNo": va["virtualAccountNo"]}, headers=admin
+            )
             delivery = paid.json().get("notification", {})
             self.arrived.wait(_WAIT)
             attempts = delivery.get("attempts") or [{}]

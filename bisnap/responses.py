@@ -1,8 +1,21 @@
-"""SNAP `responseCode`: HTTP status (3) + service code (2) + case code (2).
+"""SNAP `responseCode`: HTTP status (3) + service code (2) + case code (2), parsed and built.
+
+The one home for response codes: `parse_response_code` reads what a provider sent,
+`build_response_code` / `response_message` / `response_status` write what an answer says
+(the emulator's answers and the merchant's replies), from the one message table.
 
 `parse_response_code("4017300")` gives `ResponseCode(http_status=401, service="73",
 case="00")`. Parsing is defensive: bare JSON numbers (`2003000`) and the 8-digit typos
 providers publish (`"20054000"`) are accepted, with `.raw` keeping what was received.
+
+```python
+from bisnap.responses import build_response_code, response_message, response_status
+
+build_response_code(401, "73", "00").code          # "4017300"
+response_message(400, "02", "X-TIMESTAMP")         # "Invalid Mandatory Field X-TIMESTAMP"
+response_status(401, "24", "00", "Signature")
+# {"responseCode": "4012400", "responseMessage": "Unauthorized. Signature"}
+```
 """
 
 from __future__ import annotations
@@ -10,11 +23,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from http import HTTPStatus
 from types import MappingProxyType
 
 from bisnap.errors import InputError
 
-__all__ = ["CASE_MESSAGES", "TRANSACTION_STATUSES", "ResponseCode", "parse_response_code"]
+__all__ = [
+    "CASE_MESSAGES",
+    "TRANSACTION_STATUSES",
+    "ResponseCode",
+    "build_response_code",
+    "parse_response_code",
+    "response_message",
+    "response_status",
+]
 
 # SNAP: the response-code table (snap-standard.md §2.1), keyed by HTTP status + case code.
 CASE_MESSAGES: dict[tuple[int, str], str] = {
@@ -100,7 +122,8 @@ TRANSACTION_STATUSES: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_SEVEN = re.compile(r"\d{7}")
+_SEVEN = re.compile(r"[0-9]{7}")
+_TWO = re.compile(r"[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -132,6 +155,10 @@ class ResponseCode:
         """The table form with the service code as `xx`, e.g. `401xx00`."""
         return f"{self.http_status}xx{self.case}"
 
+    def message(self, detail: str | None = None) -> str:
+        """The answer's `responseMessage` for this code (see `response_message`)."""
+        return response_message(self.http_status, self.case, detail)
+
     def __str__(self) -> str:
         return self.code
 
@@ -150,7 +177,7 @@ def parse_response_code(value: object) -> ResponseCode:
     text = str(value).strip()
     if _SEVEN.fullmatch(text):
         return ResponseCode(int(text[:3]), text[3:5], text[5:7], text)
-    if len(text) == 8 and text.isdigit():
+    if len(text) == 8 and text.isascii() and text.isdigit():
         # SNAP: providers publish 8-digit codes like "20054000" (snap-standard.md §2.1
         # note 3, midtrans-core.md §4.1); drop the extra digit of the case code.
         for cand in (text[:5] + text[5:7], text[:5] + text[6:8]):
@@ -163,3 +190,78 @@ def parse_response_code(value: object) -> ResponseCode:
         f"responseCode {shown!r} is not HTTP status + service code + case code",
         hint="SNAP response codes have 7 digits, e.g. 2002700 or 4017300.",
     )
+
+
+def build_response_code(http_status: int, service_code: str, case: str) -> ResponseCode:
+    """The `ResponseCode` for an answer: HTTP status + service code + case code.
+
+    `build_response_code(404, "27", "01").code` is `"4042701"`.
+
+    Raises:
+        InputError: `http_status` is not an HTTP status (100-599), or `service_code` / `case`
+            is not two digits.
+    """
+    # SNAP: responseCode = HTTP status (3) + service code (2) + case code (2)
+    # (snap-standard.md §2.1).
+    if isinstance(http_status, bool) or not isinstance(http_status, int):
+        raise InputError(
+            f"HTTP status {http_status!r} is not an integer", hint="E.g. 200, 400, 401."
+        )
+    if not 100 <= http_status <= 599:
+        raise InputError(
+            f"HTTP status {http_status} is not between 100 and 599", hint="E.g. 200, 400, 401."
+        )
+    for what, value, example in (("service code", service_code, "'73'"), ("case", case, "'00'")):
+        if not (isinstance(value, str) and _TWO.fullmatch(value)):
+            shown = value if not isinstance(value, str) or len(value) <= 20 else value[:20] + "…"
+            raise InputError(f"{what} {shown!r} is not two digits", hint=f"E.g. {example}.")
+    code = f"{http_status}{service_code}{case}"
+    return ResponseCode(http_status, service_code, case, code)
+
+
+def response_message(http_status: int, case: str, detail: str | None = None) -> str:
+    """The `responseMessage` for HTTP status + case code, with an optional detail.
+
+    The standard message from `CASE_MESSAGES` (the HTTP reason phrase for a pair it does
+    not define, e.g. `"Request Entity Too Large"` for 413),
+    followed by the detail the way Midtrans writes it: `"Unauthorized. Signature"` for
+    `401xx00`, `"Invalid Mandatory Field X-TIMESTAMP"` otherwise. Every 2xx answer is
+    `"Successful"` (202: `"Request In Progress"`); a `409xx00` Conflict keeps its bare
+    message (the detail would repeat it).
+    """
+    base = CASE_MESSAGES.get((http_status, case)) or _http_phrase(http_status)
+    if 200 <= http_status < 300:
+        return base if (http_status, case) in CASE_MESSAGES else "Successful"
+    if not detail:
+        return base
+    if http_status == 401 and case == "00":
+        # SNAP: Midtrans answers "Unauthorized. Signature" (midtrans-core.md §3.1, §4.2).
+        return f"{base}. {detail}"
+    if http_status == 409:
+        return base
+    return f"{base} {detail}"
+
+
+def _http_phrase(http_status: int) -> str:
+    # Statuses the SNAP table has no row for (413 from a size limit): the HTTP phrase.
+    if http_status == 413:
+        return "Request Entity Too Large"
+    try:
+        return HTTPStatus(http_status).phrase
+    except ValueError:
+        return "Error"
+
+
+def response_status(
+    http_status: int, service_code: str, case: str, detail: str | None = None
+) -> dict[str, str]:
+    """`{"responseCode", "responseMessage"}`: the first two fields of every SNAP answer.
+
+    Raises:
+        InputError: see `build_response_code`.
+    """
+    code = build_response_code(http_status, service_code, case)
+    return {
+        "responseCode": code.code,
+        "responseMessage": response_message(http_status, case, detail),
+    }

@@ -327,10 +327,9 @@ class SnapEmulator:
 
         if self._http is None:
             raise ConfigurationError("the emulator is not running", hint="Call start() first.")
-        # The emulator branch adds an admin token; until it is merged there is none to send.
-        admin_headers = getattr(self.emulator, "admin_headers", None)
-        headers: dict[str, str] = admin_headers() if callable(admin_headers) else {}
-        answer = self._http.request(method, ADMIN_PREFIX + path, json=payload, headers=headers)
+        answer = self._http.request(
+            method, ADMIN_PREFIX + path, json=payload, headers=self.emulator.admin_headers()
+        )
         data = answer.json()
         if answer.status_code != 200:
             error = data.get("error") if isinstance(data, dict) else None

@@ -15,12 +15,12 @@ headers, body = caller.service_request("/v1.0/balance-inquiry", {"accountNo": "0
 from __future__ import annotations
 
 import itertools
-import json
 import secrets as _random
 from typing import Any
 
 from bisnap.clock import Clock
 from bisnap.emulator.credentials import EmulatorCredentials
+from bisnap.emulator.jsonio import compact
 from bisnap.errors import ConfigurationError
 from bisnap.headers import build_access_token_headers, build_service_headers
 from bisnap.secrets import AccessToken, Secret
@@ -28,11 +28,6 @@ from bisnap.signing import sign_access_token, sign_service
 from bisnap.timestamps import format_timestamp
 
 __all__ = ["MerchantCaller", "compact"]
-
-
-def compact(body: Any) -> bytes:
-    """Compact UTF-8 JSON: the bytes to sign and send."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 class MerchantCaller:

@@ -7,34 +7,45 @@ X-SIGNATURE, X-PARTNER-ID, X-EXTERNAL-ID and Content-Type. The path signed is th
 after the prefix, as Midtrans's own libraries verify it.
 
 Any reply other than HTTP 200 is a failure; the sender retries after 2, 10, 30, 90 and 210
-minutes (each delay counted from the previous attempt). Both the clock and the sleep are
+minutes (each delay counted from the previous attempt); linking notifications retry 3
+times at 20/40/80 ms. Both the clock and the sleep are
 injected, and `time_scale` compresses the schedule (`1/60` turns minutes into seconds), so
 tests drive every retry without waiting. Each retry is signed again with a fresh
 X-TIMESTAMP and keeps its X-EXTERNAL-ID (the merchant's dedup key).
+
+Payouts (Iris) notifications are not SNAP: `POST {payout URL}` (a URL of its own, set in
+the Payouts Dashboard; nothing is sent until one is registered) with a snake_case body and
+`Iris-Signature: lowerhex(SHA-512(body + Iris merchant key))` (`bisnap.legacy`), delivered
+with the same retry schedule (Midtrans documents none for them).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets as _random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bisnap.catalogue import NotificationEndpoint
 from bisnap.clock import Clock
-from bisnap.emulator.state import PaymentNotice
+from bisnap.emulator.handlers.binding import LINKING_RETRY_SCHEDULE
+from bisnap.emulator.jsonio import compact
+from bisnap.emulator.records import Notice, PaymentNotice, PayoutNotice
 from bisnap.headers import CONTENT_TYPE, X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP
+from bisnap.legacy import IRIS_SIGNATURE, iris_signature
+from bisnap.secrets import Secret
 from bisnap.signing import sign_service_asymmetric
 from bisnap.timestamps import format_timestamp
 
 __all__ = [
+    "LINKING_RETRY_SCHEDULE",
     "RETRY_SCHEDULE",
     "Attempt",
     "Delivery",
@@ -113,6 +124,11 @@ class Delivery:
         }
 
 
+def urlsplit_path(url: str) -> str:
+    """The path of `url` (`"/"` when it has none)."""
+    return urlsplit(url).path or "/"
+
+
 async def _asyncio_sleep(seconds: float) -> None:
     await asyncio.sleep(seconds)
 
@@ -133,6 +149,8 @@ class NotificationSender:
         partner_id: str,
         clock: Clock,
         notify_url: str | None = None,
+        payout_url: str | None = None,
+        iris_merchant_key: Secret | None = None,
         http_client: httpx.AsyncClient | None = None,
         schedule: tuple[timedelta, ...] = RETRY_SCHEDULE,
         time_scale: float = 1.0,
@@ -143,6 +161,8 @@ class NotificationSender:
         self._partner_id = partner_id
         self._clock = clock
         self.notify_url = notify_url
+        self.payout_url = payout_url
+        self._iris_key = iris_merchant_key
         self._client = http_client
         self._schedule = schedule
         self._scale = time_scale
@@ -150,6 +170,11 @@ class NotificationSender:
         self._timeout = timeout
         self.deliveries: list[Delivery] = []
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def payout_notify_url(self) -> str | None:
+        """Where Payouts notifications go (a URL of its own, as in the Payouts Dashboard)."""
+        return self.payout_url or None
 
     @property
     def schedule(self) -> tuple[timedelta, ...]:
@@ -166,7 +191,7 @@ class NotificationSender:
         """
         if not self.notify_url:
             raise RuntimeError("no merchant notification URL is registered")
-        raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        raw = compact(body)
         timestamp = format_timestamp(self._clock.now())
         trace = sign_service_asymmetric(
             method="POST",
@@ -186,20 +211,49 @@ class NotificationSender:
         url = self.notify_url.rstrip("/") + endpoint.path
         return SignedNotification(url, endpoint.path, headers, raw, external_id)
 
-    async def send(self, notice: PaymentNotice) -> Delivery:
+    def sign_payout(self, body: dict[str, Any]) -> SignedNotification:
+        """Serialise a Payouts notification once and sign it with `Iris-Signature`.
+
+        Raises:
+            RuntimeError: no payout URL (nor notification URL) registered, or no Iris key.
+        """
+        url = self.payout_notify_url
+        if not url or self._iris_key is None:
+            raise RuntimeError("no payout notification URL registered, or no Iris merchant key")
+        raw = compact(body)
+        # SNAP: Payouts notifications carry Iris-Signature = lowerhex(SHA-512(body +
+        # merchant key)), not a SNAP X-SIGNATURE (midtrans-reporting-payouts.md §6.1, §6.2).
+        headers = {
+            CONTENT_TYPE: "application/json",
+            IRIS_SIGNATURE: iris_signature(raw, merchant_key=self._iris_key),
+        }
+        reference = str(body.get("reference_no", ""))
+        return SignedNotification(url, urlsplit_path(url), headers, raw, reference)
+
+    def _sign_notice(self, notice: Notice, delivery: Delivery) -> SignedNotification:
+        if isinstance(notice, PayoutNotice):
+            return self.sign_payout(notice.body)
+        return self.sign(notice.endpoint, notice.body, external_id=delivery.external_id)
+
+    async def send(self, notice: Notice) -> Delivery:
         """Deliver `notice` once now; on failure schedule the retries in the background.
 
         Returns the delivery record (it keeps changing while retries run; `drain()` waits
         for them). Without a registered URL the delivery is recorded as given up.
         """
         external_id = "".join(_random.choice("0123456789") for _ in range(20))
-        url = (self.notify_url or "").rstrip("/") + notice.endpoint.path
-        delivery = Delivery(notice.endpoint.name, url, notice.endpoint.path, external_id)
+        if isinstance(notice, PayoutNotice):
+            url = self.payout_notify_url or ""
+            delivery = Delivery(notice.name, url, urlsplit_path(url), external_id)
+        else:
+            url = (self.notify_url or "").rstrip("/") + notice.endpoint.path
+            delivery = Delivery(notice.endpoint.name, url, notice.endpoint.path, external_id)
         self.deliveries.append(delivery)
-        if not self.notify_url:
+        if not url or (isinstance(notice, PaymentNotice) and not self.notify_url):
             delivery.gave_up = True
+            what = "payout notification" if isinstance(notice, PayoutNotice) else "notification"
             delivery.attempts.append(
-                Attempt(self._clock.now(), None, error="no notification URL registered")
+                Attempt(self._clock.now(), None, error=f"no {what} URL registered")
             )
             return delivery
         if await self._attempt(notice, delivery):
@@ -209,8 +263,8 @@ class NotificationSender:
         task.add_done_callback(self._tasks.discard)
         return delivery
 
-    async def _attempt(self, notice: PaymentNotice, delivery: Delivery) -> bool:
-        signed = self.sign(notice.endpoint, notice.body, external_id=delivery.external_id)
+    async def _attempt(self, notice: Notice, delivery: Delivery) -> bool:
+        signed = self._sign_notice(notice, delivery)
         attempt = Attempt(self._clock.now(), None)
         delivery.attempts.append(attempt)
         try:
@@ -247,8 +301,11 @@ class NotificationSender:
             return True
         return False
 
-    async def _retry(self, notice: PaymentNotice, delivery: Delivery) -> None:
-        for delay in self._schedule:
+    async def _retry(self, notice: Notice, delivery: Delivery) -> None:
+        schedule = self._schedule
+        if isinstance(notice, PaymentNotice) and notice.schedule is not None:
+            schedule = notice.schedule
+        for delay in schedule:
             scaled = delay * self._scale
             delivery.waits.append(scaled)
             await self._sleep(scaled.total_seconds())

@@ -33,7 +33,8 @@ _POLL = 0.005  # seconds between readiness checks of the server this module star
 class ThreadedServer:
     """uvicorn serving `app` from a daemon thread.
 
-    `http` is uvicorn's HTTP implementation (`"h11"`, `"httptools"` or `"auto"`);
+    `http` is uvicorn's HTTP implementation (`"h11"`, `"httptools"` or `"auto"`), `loop`
+    its event loop (`"asyncio"`, `"uvloop"` or `"auto"`);
     `log_config=None` leaves logging alone (uvicorn's own config prints access logs, which
     never include request headers).
 
@@ -48,6 +49,7 @@ class ThreadedServer:
         host: str = "127.0.0.1",
         port: int = 0,
         http: str = "auto",
+        loop: str = "auto",
         startup_timeout: float = 10.0,
         log_level: str = "warning",
         access_log: bool = False,
@@ -57,6 +59,7 @@ class ThreadedServer:
         self.host = host
         self._requested_port = port
         self._http = http
+        self._loop = loop
         self._startup_timeout = startup_timeout
         self._log_level = log_level
         self._access_log = access_log
@@ -102,6 +105,7 @@ class ThreadedServer:
             lifespan="off",
             ws="none",
             http=self._http,
+            loop=self._loop,
             log_level=self._log_level,
             access_log=self._access_log,
             log_config=self._log_config,

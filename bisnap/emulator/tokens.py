@@ -17,11 +17,14 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bisnap.clock import Clock
+from bisnap.errors import ConfigurationError
 
-__all__ = ["DEFAULT_TOKEN_TTL", "IssuedToken", "TokenIssuer", "TokenRejected"]
+__all__ = ["DEFAULT_TOKEN_TTL", "MAX_TOKEN_TTL", "IssuedToken", "TokenIssuer", "TokenRejected"]
 
 # SNAP: expiresIn is a string of seconds, default "900" (midtrans-core.md §3.1).
 DEFAULT_TOKEN_TTL = timedelta(seconds=900)
+#: The longest token lifetime the emulator mints (30 days).
+MAX_TOKEN_TTL = timedelta(days=30)
 
 _ALGORITHM = "RS256"
 _CACHE_MAX = 4096
@@ -55,6 +58,9 @@ class TokenIssuer:
     Claims: `iss` (the emulator), `sub` and `aud` (the client key), `iat`, `exp`, `jti`.
     Checked tokens are cached (signature verified once per token); expiry is checked on
     every call against the clock.
+
+    Raises:
+        ConfigurationError: `ttl` is not between 1 second and `MAX_TOKEN_TTL`.
     """
 
     def __init__(
@@ -66,6 +72,11 @@ class TokenIssuer:
         ttl: timedelta = DEFAULT_TOKEN_TTL,
         issuer: str = "bisnap-emulator",
     ) -> None:
+        if not isinstance(ttl, timedelta) or not timedelta(seconds=1) <= ttl <= MAX_TOKEN_TTL:
+            raise ConfigurationError(
+                f"the token lifetime {ttl!r} is not between 1 second and {MAX_TOKEN_TTL}",
+                hint="Midtrans's tokens live 900 seconds; pick 1 s to 30 days.",
+            )
         self._private_key = private_key
         self._public_key = private_key.public_key()
         self._client_key = client_key

@@ -21,6 +21,7 @@ from bisnap.catalogue import ACCESS_TOKEN_B2B, CATALOGUE, by_name
 from bisnap.emulator import Emulator, EmulatorConfig, EmulatorCredentials, ThreadedServer
 
 CREDS = EmulatorCredentials.generate()
+ADMIN = {"X-Emulator-Admin-Token": "catalogue-test-admin-token"}
 MID = CREDS.merchant_id
 MONEY = {"value": "5000.00", "currency": "IDR"}
 
@@ -284,7 +285,9 @@ def _everything(called: set[str]) -> None:
 @pytest.fixture
 def provider() -> Iterator[str]:
     """A fresh emulator on a free loopback port."""
-    with ThreadedServer(Emulator(EmulatorConfig(credentials=CREDS)).app) as server:
+    with ThreadedServer(
+        Emulator(EmulatorConfig(credentials=CREDS, admin_token=ADMIN["X-Emulator-Admin-Token"])).app
+    ) as server:
         yield server.url
 
 
@@ -302,7 +305,10 @@ def _options(url: str) -> dict[str, Any]:
 
 def test_sync_client_calls_every_catalogue_entry(provider: str) -> None:
     steps = flow()
-    with SnapClient(**_options(provider)) as client, httpx.Client(base_url=provider) as admin:
+    with (
+        SnapClient(**_options(provider)) as client,
+        httpx.Client(base_url=provider, headers=ADMIN) as admin,
+    ):
         answer: Any = None
         try:
             while True:
@@ -322,7 +328,7 @@ async def test_async_client_calls_every_catalogue_entry(provider: str) -> None:
     steps = flow()
     async with (
         AsyncSnapClient(**_options(provider)) as client,
-        httpx.AsyncClient(base_url=provider) as admin,
+        httpx.AsyncClient(base_url=provider, headers=ADMIN) as admin,
     ):
         answer: Any = None
         try:

@@ -94,7 +94,9 @@ async def harness() -> AsyncIterator[Harness]:
     clock = FixedClock(START)
     emulator = Emulator(EmulatorConfig(credentials=CREDS, clock=clock))
     transport = httpx.ASGITransport(app=create_app(emulator))
-    async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://emulator", headers=emulator.admin_headers()
+    ) as client:
         h = Harness(emulator, clock, client, MerchantCaller(CREDS, clock))
         await h.fetch_token()
         yield h

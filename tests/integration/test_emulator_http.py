@@ -50,7 +50,7 @@ def test_flow_over_loopback_http() -> None:
     with (
         ThreadedServer(emulator.app, http="h11") as provider,
         ThreadedServer(merchant_app, http="h11") as merchant,
-        httpx.Client(base_url=provider.url, timeout=10) as client,
+        httpx.Client(base_url=provider.url, timeout=10, headers=emulator.admin_headers()) as client,
     ):
         assert provider.url.startswith("http://127.0.0.1:")
         headers, body = caller.token_request()
@@ -145,11 +145,21 @@ def test_bisnap_serve_writes_credentials_and_answers(tmp_path: Path) -> None:
         published = _wait_ready(url)
         ids = json.loads((out / "credentials.json").read_text())
         assert ids["clientKey"] == published["clientKey"]
-        for name in ("client_secret.txt", "partner_private_key.pem", "provider_private_key.pem"):
+        for name in (
+            "client_secret.txt",
+            "partner_private_key.pem",
+            "provider_private_key.pem",
+            "iris_merchant_key.txt",
+        ):
             assert stat.S_IMODE((out / name).stat().st_mode) == 0o600, name
         secret = (out / "client_secret.txt").read_text()
         banner = "\n".join(lines)
         assert secret not in banner
+        assert (out / "iris_merchant_key.txt").read_text() not in banner
+        admin = next(line.split()[2] for line in lines if line.strip().startswith("admin token"))
+        assert httpx.get(url + "/_emulator/state").status_code == 401
+        state = httpx.get(url + "/_emulator/state", headers={"X-Emulator-Admin-Token": admin})
+        assert state.status_code == 200
         assert "PRIVATE KEY" not in banner
         assert published["clientKey"] in banner
         loaded = EmulatorCredentials.load_directory(out)

@@ -104,7 +104,9 @@ async def _setup(scale: float = 1.0) -> AsyncIterator[Setup]:
             )
         )
         transport = httpx.ASGITransport(app=create_app(emulator))
-        async with httpx.AsyncClient(transport=transport, base_url="http://emulator") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://emulator", headers=emulator.admin_headers()
+        ) as client:
             setup = Setup(emulator, clock, client, merchant, MerchantCaller(CREDS, clock), slept)
             headers, body = setup.caller.token_request()
             answer = await client.post("/v1.0/access-token/b2b", headers=headers, content=body)
@@ -274,7 +276,9 @@ async def test_unreachable_merchant_counts_as_failure() -> None:
             )
         )
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(emulator)), base_url="http://e"
+            transport=httpx.ASGITransport(app=create_app(emulator)),
+            base_url="http://e",
+            headers=emulator.admin_headers(),
         ) as client:
             caller = MerchantCaller(CREDS, clock)
             headers, body = caller.token_request()

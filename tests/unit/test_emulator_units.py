@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import stat
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -104,3 +105,72 @@ def test_missing_extra_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> N
         require_emulator_extra()
     assert "pip install 'bisnap[emulator]'" in err.value.hint
     assert "uvicorn" in str(err.value)
+
+
+# --- jsonio and qrimage ------------------------------------------------------------------
+
+
+def test_compact_is_utf8_without_whitespace_and_survives_lone_surrogates() -> None:
+    from bisnap.emulator.jsonio import compact
+
+    assert compact({"a": [1, "é/"], "b": None}) == '{"a":[1,"é/"],"b":null}'.encode()
+    lone = compact({"s": "\ud800x"})
+    assert lone == b'{"s":"\\ud800x"}'
+    assert json.loads(lone) == {"s": "\ud800x"}
+
+
+def test_parse_object_refuses_everything_but_a_shallow_json_object() -> None:
+    from bisnap.emulator.jsonio import MAX_DEPTH, NotAnObject, parse_object
+
+    assert parse_object(b"  ", empty={}) == {}
+    assert parse_object(b'{"a":{"b":[1]}}') == {"a": {"b": [1]}}
+    deep_ok = b'{"a":' * MAX_DEPTH + b"1" + b"}" * MAX_DEPTH
+    assert parse_object(deep_ok)
+    too_deep = b'{"a":' * (MAX_DEPTH + 2) + b"1" + b"}" * (MAX_DEPTH + 2)
+    hostile = [
+        too_deep,
+        b"[" * 100_000 + b"]" * 100_000,
+        b"",
+        b"[]",
+        b'"x"',
+        b'{"a":NaN}',
+        b'{"a":-Infinity}',
+        '{"a":1}'.encode("utf-16"),
+        b'{"a":"\xff"}',
+        b'{"a":1}\x00',
+        b"9" * 5000,
+    ]
+    for raw in hostile:
+        with pytest.raises(NotAnObject):
+            parse_object(raw)
+
+
+def test_qr_image_is_a_valid_png_that_depends_on_the_content() -> None:
+    import base64
+    import struct
+    import zlib
+
+    from bisnap.emulator.qrimage import qr_image_base64, qr_png
+
+    png = qr_png("000201")
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    (length,) = struct.unpack(">I", png[8:12])
+    assert png[12:16] == b"IHDR"
+    width, height, depth, colour = struct.unpack(">IIBB", png[16:26])
+    assert (width, height, depth, colour) == (116, 116, 8, 0)
+    (crc,) = struct.unpack(">I", png[16 + length : 20 + length])
+    assert crc == zlib.crc32(png[12 : 16 + length])
+    assert base64.b64decode(qr_image_base64("000201")) == png
+    assert qr_png("000202") != png
+
+
+def test_token_lifetime_is_bounded() -> None:
+    from bisnap.emulator.tokens import MAX_TOKEN_TTL
+
+    key = KEY.private_key
+    clock = FixedClock(datetime(2024, 3, 5, 10, 0, tzinfo=JAKARTA))
+    for ttl in (timedelta(0), timedelta(seconds=-5), MAX_TOKEN_TTL + timedelta(seconds=1)):
+        with pytest.raises(ConfigurationError):
+            TokenIssuer(private_key=key, client_key="c", clock=clock, ttl=ttl)
+    issuer = TokenIssuer(private_key=key, client_key="c", clock=clock, ttl=MAX_TOKEN_TTL)
+    assert issuer.mint().expires_in == int(MAX_TOKEN_TTL.total_seconds())

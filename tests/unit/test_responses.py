@@ -1,0 +1,75 @@
+"""bisnap.responses builds the codes and messages every answer carries (parse is tested in
+test_responses_client.py and test_errors_and_secrets.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bisnap.errors import InputError
+from bisnap.responses import (
+    CASE_MESSAGES,
+    build_response_code,
+    parse_response_code,
+    response_message,
+    response_status,
+)
+
+
+def test_build_is_status_service_case() -> None:
+    code = build_response_code(404, "27", "01")
+    assert code.code == "4042701"
+    assert (code.http_status, code.service, code.case, code.raw) == (404, "27", "01", "4042701")
+    assert code.standard_message == "Transaction Not Found"
+    assert parse_response_code(code.code) == code
+
+
+@pytest.mark.parametrize(
+    ("status", "service", "case"),
+    [
+        (99, "27", "01"),
+        (600, "27", "01"),
+        (True, "27", "01"),
+        ("404", "27", "01"),
+        (404, "7", "01"),
+        (404, "2a", "01"),
+        (404, "27", "001"),
+        (404, 27, "01"),
+        (404, "٢٧", "01"),
+    ],
+)
+def test_build_refuses_what_is_not_a_code(status: object, service: object, case: object) -> None:
+    with pytest.raises(InputError) as caught:
+        build_response_code(status, service, case)  # type: ignore[arg-type]
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.hint
+
+
+def test_messages_follow_the_table_and_midtrans_wording() -> None:
+    assert response_message(200, "00") == "Successful"
+    assert response_message(200, "00", "ignored") == "Successful"
+    assert response_message(202, "00") == "Request In Progress"
+    assert response_message(400, "02", "X-TIMESTAMP") == "Invalid Mandatory Field X-TIMESTAMP"
+    assert response_message(400, "01", "grantType") == "Invalid Field Format grantType"
+    assert response_message(401, "00", "Signature") == "Unauthorized. Signature"
+    assert response_message(401, "00") == "Unauthorized"
+    assert response_message(409, "00", "Cannot use same X-EXTERNAL-ID") == "Conflict"
+    assert response_message(413, "00") == "Request Entity Too Large"
+    assert response_message(503, "77") == "Service Unavailable"
+    assert response_message(599, "77") == "Error"
+    for (status, case), message in CASE_MESSAGES.items():
+        if status >= 300:
+            assert response_message(status, case) == message
+
+
+def test_status_fields_of_an_answer() -> None:
+    assert response_status(401, "24", "00", "Signature") == {
+        "responseCode": "4012400",
+        "responseMessage": "Unauthorized. Signature",
+    }
+    assert response_status(200, "73", "00") == {
+        "responseCode": "2007300",
+        "responseMessage": "Successful",
+    }
+    assert build_response_code(400, "73", "02").message("X-CLIENT-KEY") == (
+        "Invalid Mandatory Field X-CLIENT-KEY"
+    )
