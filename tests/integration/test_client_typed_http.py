@@ -376,10 +376,15 @@ def _everything(called: set[str]) -> None:
     assert called == {e.name for e in CATALOGUE if e is not ACCESS_TOKEN_B2B}
 
 
+ADMIN_TOKEN = "typed-tests-admin-token"
+ADMIN = {"X-Emulator-Admin-Token": ADMIN_TOKEN}
+
+
 @pytest.fixture
 def provider() -> Iterator[str]:
     """A fresh emulator on a free loopback port."""
-    with ThreadedServer(Emulator(EmulatorConfig(credentials=CREDS)).app) as server:
+    config = EmulatorConfig(credentials=CREDS, admin_token=ADMIN_TOKEN)
+    with ThreadedServer(Emulator(config).app) as server:
         yield server.url
 
 
@@ -397,7 +402,7 @@ def _options(url: str) -> dict[str, Any]:
 
 def test_sync_client_calls_every_catalogue_entry_typed(provider: str) -> None:
     steps = flow()
-    with SnapClient(**_options(provider)) as client, httpx.Client(base_url=provider) as admin:
+    with SnapClient(**_options(provider)) as client, httpx.Client(base_url=provider, headers=ADMIN) as admin:
         answer: Any = None
         try:
             while True:
@@ -421,7 +426,7 @@ async def test_async_client_calls_every_catalogue_entry_typed(provider: str) -> 
     steps = flow()
     async with (
         AsyncSnapClient(**_options(provider)) as client,
-        httpx.AsyncClient(base_url=provider) as admin,
+        httpx.AsyncClient(base_url=provider, headers=ADMIN) as admin,
     ):
         answer: Any = None
         try:
@@ -496,7 +501,7 @@ def test_verify_and_confirm_a_debit_notification(provider: str) -> None:
     verifier = NotificationVerifier(
         public_key=public_key_to_pem(CREDS.provider_private_key), clock=FixedClock(NOW)
     )
-    with SnapClient(**_options(provider)) as client, httpx.Client(base_url=provider) as admin:
+    with SnapClient(**_options(provider)) as client, httpx.Client(base_url=provider, headers=ADMIN) as admin:
         option = m.PayOptionDetail(
             pay_method="GOPAY", pay_option="GOPAY", trans_amount=money("9.00")
         )
