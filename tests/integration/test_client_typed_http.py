@@ -402,7 +402,10 @@ def _options(url: str) -> dict[str, Any]:
 
 def test_sync_client_calls_every_catalogue_entry_typed(provider: str) -> None:
     steps = flow()
-    with SnapClient(**_options(provider)) as client, httpx.Client(base_url=provider, headers=ADMIN) as admin:
+    with (
+        SnapClient(**_options(provider)) as client,
+        httpx.Client(base_url=provider, headers=ADMIN) as admin,
+    ):
         answer: Any = None
         try:
             while True:
@@ -501,7 +504,10 @@ def test_verify_and_confirm_a_debit_notification(provider: str) -> None:
     verifier = NotificationVerifier(
         public_key=public_key_to_pem(CREDS.provider_private_key), clock=FixedClock(NOW)
     )
-    with SnapClient(**_options(provider)) as client, httpx.Client(base_url=provider, headers=ADMIN) as admin:
+    with (
+        SnapClient(**_options(provider)) as client,
+        httpx.Client(base_url=provider, headers=ADMIN) as admin,
+    ):
         option = m.PayOptionDetail(
             pay_method="GOPAY", pay_option="GOPAY", trans_amount=money("9.00")
         )
