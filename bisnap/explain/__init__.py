@@ -32,6 +32,14 @@ signature carries is recovered once with the public key, so each candidate costs
 SHA-256. Only when nothing fits is it `WrongKeyOrSecret`, with the number of hypotheses
 tried and the fingerprint of the key or secret used.
 
+The package, by job: `model` (`Explanation`, `SenderStages`), `hypotheses` (the mistakes,
+their flags and the budget), `_body` and `encoders` (the bodies a sender hashes by
+mistake), `search` (the levels of hypotheses and the signature check), `conclude` (flags,
+first differing stage and hint). This module holds the three public entry points.
+
+Go `encoding/json` is modelled as Go 1.22 and later write it (`go json.…`) and as Go 1.21
+and older did (`go<=1.21 json.…`: backspace and form feed as `\\u0008`/`\\u000c`).
+
 Mistake flags (the names the published vectors use):
 
 ```

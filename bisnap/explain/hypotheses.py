@@ -1,4 +1,4 @@
-"""The mistakes explain replays, and the search's order and budget.
+"""The mistakes explain replays, their flags and stages, and the search budget.
 
 Body mistakes come from `bisnap.explain._body` (and its encoders); this module holds the
 string-to-sign mistakes: the timestamp spelled differently, `Bearer` before the token, the
