@@ -4,7 +4,8 @@
 BisnapError
 ├── InputError (also ValueError)            bad input: says what was wrong and how to fix it
 │   ├── BodyNotJSONError                     .offset: byte offset of the problem
-│   ├── BodyTypeError (also TypeError)       a dict where the bytes sent belong
+│   ├── InputTypeError (also TypeError)      a value of the wrong Python type
+│   │   └── BodyTypeError                    a dict where the bytes sent belong
 │   ├── TimestampFormatError
 │   ├── KeyFormatError
 │   │   └── KeyTooSmallError                 partner private key under 2048 bits
@@ -57,6 +58,7 @@ __all__ = [
     "ForbiddenError",
     "HeaderError",
     "InputError",
+    "InputTypeError",
     "InvalidTokenError",
     "KeyFormatError",
     "KeyStrengthWarning",
@@ -142,7 +144,14 @@ class BodyNotJSONError(InputError):
         return {"reason": self.reason, "offset": self.offset}
 
 
-class BodyTypeError(InputError, TypeError):
+class InputTypeError(InputError, TypeError):
+    """A value of the wrong Python type (an int where a str belongs, ...).
+
+    Also a `TypeError`, so code that catches the built-in for wrong types keeps working.
+    """
+
+
+class BodyTypeError(InputTypeError):
     """A body that is not bytes or text (e.g. a dict): bisnap signs the exact bytes sent."""
 
     default_hint = (
