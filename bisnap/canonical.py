@@ -89,6 +89,13 @@ def signed_path(path: str, *, include_query: bool = True) -> str:
     """
     # SNAP: EndpointUrl is the complete relative path including all URL parameters
     # (snap-standard.md §1.2 note 1); some providers sign the bare path (§4.4).
+    if (
+        type(path) is str
+        and path[:1] == "/"
+        and "#" not in path
+        and (include_query or "?" not in path)
+    ):
+        return path  # the common case: nothing to cut
     hint = "Pass the relative path as sent, e.g. '/v1.0/transfer-va/create-va?x=1'."
     if not isinstance(path, str):
         raise InputTypeError(f"path must be a str, not {type(path).__name__}", hint=hint)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 from typing import TYPE_CHECKING, Any, Literal
@@ -325,13 +326,32 @@ def _decode_signature(signature: object, expected_length: int) -> tuple[bytes, E
     return raw, "base64", text
 
 
-def _secret_bytes(client_secret: str | Secret) -> bytes:
+def _secret_text(client_secret: str | Secret) -> str:
     value = client_secret if type(client_secret) is str else reveal(client_secret)
     if not isinstance(value, str):
         raise InputTypeError(
             f"client secret must be a str or Secret, not {type(value).__name__}",
             hint="Pass the client secret string the provider gave you.",
         )
+    return value
+
+
+def _hmac_sha512(client_secret: str | Secret, data: bytes) -> bytes:
+    mac = _keyed_sha512(_secret_text(client_secret)).copy()
+    mac.update(data)
+    return mac.digest()
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed_sha512(secret: str) -> hmac.HMAC:
+    # The HMAC key schedule, computed once per client secret (a service signs many
+    # requests with one secret); each signature copies it. The cache holds what the
+    # caller's configuration holds already, and is never shown or pickled.
+    return hmac.new(_secret_bytes(secret), digestmod=hashlib.sha512)
+
+
+def _secret_bytes(client_secret: str | Secret) -> bytes:
+    value = _secret_text(client_secret)
     if not value:
         raise SecretFormatError("client secret is empty", hint="Pass the client secret.")
     if "-----BEGIN" in value:
@@ -353,22 +373,18 @@ def _secret_bytes(client_secret: str | Secret) -> bytes:
         ) from None
 
 
-def _utf8(string_to_sign: str, *parts: tuple[str, str]) -> bytes:
-    """The string to sign as UTF-8; a part that is not UTF-8 text is named, never shown."""
-    try:
-        return string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        pass
+def _not_utf8(*parts: tuple[str, str]) -> InputError:
+    """The error for a string to sign that is not UTF-8: the part is named, never shown."""
     for name, value in parts:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise InputError(
+            return InputError(
                 f"the {name} is not UTF-8 text (it holds a lone surrogate, e.g. from "
                 "undecodable bytes)",
                 hint=f"Pass the {name} exactly as sent, decoded as UTF-8.",
-            ) from None
-    raise InputError(  # pragma: no cover - one of the parts above holds the surrogate
+            )
+    return InputError(
         "the string to sign is not UTF-8 text",
         hint="Pass every part exactly as sent, decoded as UTF-8.",
     )
@@ -381,7 +397,12 @@ def hmac_sha512(string_to_sign: str, client_secret: str | Secret) -> bytes:
         SecretFormatError: the client secret is empty, a PEM or not UTF-8 text.
         InputError: the string to sign is not UTF-8 text.
     """
-    return hmac.new(_secret_bytes(client_secret), _utf8(string_to_sign), hashlib.sha512).digest()
+    _secret_bytes(client_secret)  # refuse an unusable secret before the string
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8() from None
+    return _hmac_sha512(client_secret, data)
 
 
 def rsa_sign(data: bytes, private_key: rsa.RSAPrivateKey) -> bytes:
@@ -447,7 +468,11 @@ def sign_access_token(
     ck = canonical.signed_client_key(client_key)
     ts = canonical.signed_timestamp(timestamp)
     string_to_sign = canonical.format_access_token(ck, ts)
-    raw = rsa_sign(_utf8(string_to_sign, ("client key", ck), ("timestamp", ts)), key)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("client key", ck), ("timestamp", ts)) from None
+    raw = rsa_sign(data, key)
     return _new_trace(
         "access_token",
         string_to_sign,
@@ -479,7 +504,10 @@ def verify_access_token(
     ts = canonical.signed_timestamp(timestamp)
     string_to_sign = canonical.format_access_token(ck, ts)
     raw, encoding, text = _decode_signature(signature, size)
-    data = _utf8(string_to_sign, ("client key", ck), ("timestamp", ts))
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("client key", ck), ("timestamp", ts)) from None
     trace = _new_trace(
         "access_token",
         string_to_sign,
@@ -540,10 +568,12 @@ def sign_service(
     """
     m, p, ts, minified, digest = _service_parts(method, path, timestamp, body, include_query)
     token = canonical.signed_token(access_token)
-    key = _secret_bytes(client_secret)
     string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
-    data = _utf8(string_to_sign, ("path", p), ("timestamp", ts), ("access token", token))
-    raw = hmac.digest(key, data, "sha512")
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token)) from None
+    raw = _hmac_sha512(client_secret, data)
     return _new_trace(
         "service",
         string_to_sign,
@@ -587,10 +617,12 @@ def verify_service(
     )
     token = canonical.signed_token(access_token)
     presented, encoding, text = _decode_signature(signature, _HMAC_BYTES)
-    key = _secret_bytes(client_secret)
     string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
-    data = _utf8(string_to_sign, ("path", p), ("timestamp", ts), ("access token", token))
-    expected = hmac.digest(key, data, "sha512")
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token)) from None
+    expected = _hmac_sha512(client_secret, data)
     trace = _new_trace(
         "service",
         string_to_sign,
@@ -635,7 +667,11 @@ def sign_service_asymmetric(
     key = _signing_key(private_key)
     m, p, ts, minified, digest = _service_parts(method, path, timestamp, body, include_query)
     string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
-    raw = rsa_sign(_utf8(string_to_sign, ("path", p), ("timestamp", ts)), key)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts)) from None
+    raw = rsa_sign(data, key)
     return _new_trace(
         "service_asymmetric",
         string_to_sign,
@@ -677,7 +713,10 @@ def verify_service_asymmetric(
     )
     raw, encoding, text = _decode_signature(signature, size)
     string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
-    data = _utf8(string_to_sign, ("path", p), ("timestamp", ts))
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts)) from None
     trace = _new_trace(
         "service_asymmetric",
         string_to_sign,
