@@ -17,6 +17,7 @@ BisnapError
 │   ├── SignatureMismatchError               .stage, .trace
 │   ├── TimestampOutOfWindowError            .direction ("too old"/"too new"), .skew
 │   └── ReplayError
+├── NotPicklableError (also TypeError)     a secret-bearing object refused to be pickled
 ├── TokenError
 │   └── TokenExchangeError                   .code: the parsed responseCode, if any
 ├── StoreError
@@ -64,6 +65,7 @@ __all__ = [
     "KeyStrengthWarning",
     "KeyTooSmallError",
     "NotFoundError",
+    "NotPicklableError",
     "RateLimitError",
     "ReplayError",
     "SecretFormatError",
@@ -91,9 +93,10 @@ class BisnapError(Exception):
     default_hint: ClassVar[str] = ""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = _printable(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint if hint is not None else self.default_hint
+        self.hint = _printable(hint) if hint is not None else self.default_hint
 
     def __str__(self) -> str:
         return self.message
@@ -107,6 +110,14 @@ class BisnapError(Exception):
 
     def _state(self) -> dict[str, Any]:
         return {}
+
+
+def _printable(text: str) -> str:
+    # A message may quote input holding lone surrogates (undecodable bytes, surrogateescape
+    # argv): shown as escapes, so printing or logging the error can never fail.
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _rebuild(cls: type[BisnapError], message: str, hint: str, state: dict[str, Any]) -> BisnapError:
@@ -278,6 +289,19 @@ class ReplayError(VerificationError):
     default_hint = (
         "X-EXTERNAL-ID must be unique per partner per day; a retry of a processed "
         "notification can be answered with success without processing it again."
+    )
+
+
+class NotPicklableError(BisnapError, TypeError):
+    """An object holding a secret (client secret, token) refused to be pickled.
+
+    Pickles end up in caches, task queues and files; bisnap never writes a secret there.
+    Also a `TypeError`, the exception pickle raises for objects it cannot pickle.
+    """
+
+    default_hint = (
+        "Store what you need explicitly (e.g. token.reveal() into your own encrypted "
+        "store), or pickle the object after dropping its secret."
     )
 
 
