@@ -24,9 +24,16 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bisnap.errors import InputTypeError, KeyFormatError, KeyStrengthWarning, KeyTooSmallError
+from bisnap.errors import (
+    InputError,
+    InputTypeError,
+    KeyFormatError,
+    KeyStrengthWarning,
+    KeyTooSmallError,
+)
 
 __all__ = [
+    "MAX_GENERATED_KEY_BITS",
     "MIN_PARTNER_KEY_BITS",
     "KeyDescription",
     "KeyPair",
@@ -466,14 +473,27 @@ class KeyPair:
         return f"KeyPair(bits={self.private_key.key_size}, fingerprint={self.fingerprint!r})"
 
 
+#: The largest key `generate_key_pair` makes (bigger keys take minutes and no provider asks).
+MAX_GENERATED_KEY_BITS = 8192
+
+
 def generate_key_pair(bits: int = 2048) -> KeyPair:
     """Generate the RSA pair Midtrans's credential exchange asks for (2048 bits, e = 65537).
 
     Raises:
         KeyTooSmallError: `bits` under 2048.
+        InputError: `bits` over 8192 (`MAX_GENERATED_KEY_BITS`).
+        InputTypeError: `bits` is not an int.
     """
+    if not isinstance(bits, int) or isinstance(bits, bool):
+        raise InputTypeError(f"bits must be an int, not {type(bits).__name__}")
     if bits < MIN_PARTNER_KEY_BITS:
         raise KeyTooSmallError(f"{bits} bits is too small; SNAP partners need at least 2048")
+    if bits > MAX_GENERATED_KEY_BITS:
+        raise InputError(
+            f"{bits} bits is more than bisnap generates (at most {MAX_GENERATED_KEY_BITS})",
+            hint="Use 2048 (what SNAP providers ask for), 3072 or 4096.",
+        )
     return KeyPair(rsa.generate_private_key(public_exponent=65537, key_size=bits))
 
 

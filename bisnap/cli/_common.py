@@ -50,6 +50,8 @@ def read_bytes(path: str, what: str, *, stdin: TextIO | None = None) -> bytes:
         return stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
     try:
         return Path(path).read_bytes()
+    except ValueError as err:  # an embedded NUL byte
+        raise InputError(f"{what}: not a usable file path", hint="Check the path.") from err
     except FileNotFoundError as err:
         raise InputError(f"{what}: no such file: {path}", hint=f"Check the path {path}.") from err
     except IsADirectoryError as err:
@@ -74,7 +76,13 @@ def read_secret(
     if path is not None:
         try:
             raw = Path(path).read_bytes()
-        except OSError as err:
+        except (OSError, ValueError) as err:
+            if _path_like(path):  # a path, not a secret pasted by mistake: name it
+                reason = "no such file" if isinstance(err, FileNotFoundError) else "cannot read"
+                raise InputError(
+                    f"{option}: {reason}: {path}",
+                    hint=f"Check the path; {option} takes the path of a file holding the value.",
+                ) from err
             raise InputError(
                 f"cannot read the file given to {option}",
                 hint=f"{option} takes the path of a file holding the value, not the value.",
@@ -88,6 +96,25 @@ def read_secret(
         return Secret(value)
     value = env_map.get(env, "").strip()
     return Secret(value) if value else None
+
+
+def _path_like(text: str) -> bool:
+    """True when `text` reads as a file path (safe to show), not as a pasted secret.
+
+    A directory separator with an existing parent directory, a leading `.`/`~`, or a file
+    suffix such as `.txt`. A bare secret (no separator, no suffix) is never shown.
+    """
+    if not text or len(text) > 1024 or "\n" in text:
+        return False
+    if text.startswith(("./", "../", "~/", ".\\")):
+        return True
+    name = os.path.basename(text)
+    has_suffix = "." in name and 1 <= len(name.rsplit(".", 1)[1]) <= 6
+    try:
+        parent_exists = os.sep in text and os.path.isdir(os.path.dirname(text) or ".")
+    except ValueError:
+        return False
+    return parent_exists or has_suffix
 
 
 def read_key_material(
@@ -139,7 +166,9 @@ class Printer:
         return f"\033[{code}m{text}\033[0m" if self.colour else text
 
     def line(self, text: str = "") -> None:
-        """Write one line."""
+        """Write one line (lone surrogates, e.g. from non-UTF-8 argv, shown as escapes)."""
+        if not text.isascii():
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         print(text, file=self.out)
 
     def title(self, text: str) -> None:
