@@ -105,8 +105,12 @@ class BisnapError(Exception):
         return f"{type(self).__name__}({self.message!r}, hint={self.hint!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Rebuild from the (secret-free) message and hint only.
-        return (_rebuild, (type(self), self.message, self.hint, self._state()))
+        # Rebuild from the (secret-free) message, hint and data attributes only. A `.trace`
+        # (which may hold an access token) is never pickled: it comes back as None.
+        state = self._state()
+        if "trace" in vars(self):
+            state["trace"] = None
+        return (_rebuild, (type(self), self.message, self.hint, state))
 
     def _state(self) -> dict[str, Any]:
         return {}

@@ -17,7 +17,7 @@ import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import NoReturn, cast
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -30,6 +30,7 @@ from bisnap.errors import (
     KeyFormatError,
     KeyStrengthWarning,
     KeyTooSmallError,
+    NotPicklableError,
 )
 
 __all__ = [
@@ -471,6 +472,12 @@ class KeyPair:
 
     def __repr__(self) -> str:
         return f"KeyPair(bits={self.private_key.key_size}, fingerprint={self.fingerprint!r})"
+
+    def __reduce__(self) -> NoReturn:
+        raise NotPicklableError(
+            "a KeyPair holds a private key and cannot be pickled; write private_pem() to a "
+            "file with restricted permissions instead"
+        )
 
 
 #: The largest key `generate_key_pair` makes (bigger keys take minutes and no provider asks).

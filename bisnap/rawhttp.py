@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from bisnap.errors import InputError, InputTypeError
@@ -55,6 +56,12 @@ class RawRequest:
     def redacted_headers(self) -> dict[str, str]:
         """The headers with `Authorization` and other credentials masked."""
         return redact_headers(self.headers)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickle carries the headers redacted and no bearer token (caches and task
+        # queues pickle without asking).
+        headers = tuple(self.redacted_headers().items())
+        return (RawRequest, (self.method, self.path, headers, self.body, None))
 
     def __repr__(self) -> str:
         size = None if self.body is None else len(self.body)
