@@ -25,7 +25,7 @@ BisnapError
 └── ApiError                                 a SNAP provider answered with a non-success code
     ├── BadRequestError                      400xx: a malformed or incomplete request
     ├── UnauthorizedError                    401xx00
-    ├── InvalidTokenError                    401xx01..04
+    ├── TokenRejectedError                   401xx01..04 (old name InvalidTokenError: deprecated)
     ├── ForbiddenError                       403xx: refused for a business reason
     ├── NotFoundError                        404xx
     ├── ConflictError                        409xx00/409xx01
@@ -60,7 +60,6 @@ __all__ = [
     "HeaderError",
     "InputError",
     "InputTypeError",
-    "InvalidTokenError",
     "KeyFormatError",
     "KeyStrengthWarning",
     "KeyTooSmallError",
@@ -78,6 +77,7 @@ __all__ = [
     "TimestampOutOfWindowError",
     "TokenError",
     "TokenExchangeError",
+    "TokenRejectedError",
     "TransportError",
     "UnauthorizedError",
     "VerificationError",
@@ -237,9 +237,12 @@ class VerificationError(BisnapError):
 class SignatureMismatchError(VerificationError):
     """The presented signature does not match the one computed from the request.
 
-    `.stage` names the stage at which the mismatch was found (the vectors' stage names:
-    `minifiedBody`, `bodySha256`, `stringToSign`, `signature`); `.trace` is the verifier's
-    own trace (secrets masked in its repr).
+    `.stage` is the first stage that differs between the two sides compared, under the
+    vectors' stage names (`minifiedBody`, `bodySha256`, `stringToSign`, `signature`). A
+    verifier holds only the presented signature, so the first (and only) stage it can
+    compare is `signature`; whoever compares whole traces (`bisnap explain`,
+    `explain_service`, ...) sets the earlier stage that really differs. `.trace` is the
+    verifier's own trace (secrets masked in its repr; never pickled).
     """
 
     default_hint = (
@@ -388,10 +391,15 @@ class UnauthorizedError(ApiError):
     )
 
 
-class InvalidTokenError(ApiError):
+class TokenRejectedError(ApiError):
     """401xx01..04: the access token or customer token is invalid, expired or unknown."""
 
     default_hint = "Fetch a new access token (TokenProvider refreshes it once automatically)."
+
+
+#: Deprecated alias of `TokenRejectedError`: the old name shadowed `jwt.InvalidTokenError`
+#: (pyjwt), which users import beside bisnap. Kept importable; not in `__all__`.
+InvalidTokenError = TokenRejectedError
 
 
 class ConflictError(ApiError):

@@ -443,6 +443,8 @@ def _mismatch(
 ) -> SignatureMismatchError:
     if not checked:
         minify(body)  # a body that is not JSON is the better answer than "mismatch"
+    # A verifier holds only the presented signature: the one stage it compares is the
+    # signature itself; `explain` compares whole traces and names an earlier stage.
     return SignatureMismatchError(
         f"{what} signature does not match the request", stage="signature", trace=trace
     )

@@ -133,9 +133,15 @@ def read_key_material(
     value = env_map.get(env, "").strip()
     if not value:
         return None
-    if "-----BEGIN" not in value and Path(value).is_file():
-        return read_bytes(value, env)
-    return value.encode("utf-8")
+    if "-----BEGIN" not in value:
+        if Path(value).is_file():
+            return read_bytes(value, env)
+        if _path_like(value):
+            raise InputError(
+                f"{env}: no such key file: {value}",
+                hint=f"{env} holds the key itself (PEM or base64 DER) or the path of a key file.",
+            )
+    return value.encode("utf-8", "surrogateescape")
 
 
 def read_request(path: str) -> RawRequest:

@@ -73,7 +73,7 @@ def _gather(args: argparse.Namespace, env: Mapping[str, str]) -> _Inputs:
     if getattr(args, "body_file", None):
         body = read_bytes(args.body_file, "--body-file")
     elif getattr(args, "body", None) is not None:
-        body = args.body.encode("utf-8")
+        body = args.body.encode("utf-8", "surrogateescape")  # argv's bytes, as typed
     elif request is not None:
         body = request.body
     timestamp = args.timestamp or (request.header("X-TIMESTAMP") if request else None)
