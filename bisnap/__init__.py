@@ -20,7 +20,6 @@ from bisnap.errors import (
     HeaderError,
     InputError,
     InputTypeError,
-    InvalidTokenError,  # noqa: F401 - deprecated alias of TokenRejectedError, not in __all__
     KeyFormatError,
     KeyStrengthWarning,
     KeyTooSmallError,
@@ -42,6 +41,9 @@ from bisnap.errors import (
     TransportError,
     UnauthorizedError,
     VerificationError,
+)
+from bisnap.errors import (
+    InvalidTokenError as InvalidTokenError,  # deprecated alias of TokenRejectedError
 )
 from bisnap.explain import (
     Explanation,
