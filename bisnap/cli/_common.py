@@ -24,6 +24,7 @@ __all__ = [
     "ENV_PRIVATE_KEY",
     "ENV_PUBLIC_KEY",
     "Printer",
+    "argv_bytes",
     "environ",
     "read_bytes",
     "read_key_material",
@@ -98,6 +99,19 @@ def read_secret(
     return Secret(value) if value else None
 
 
+def argv_bytes(text: str) -> bytes:
+    """The bytes a command-line or environment value stood for.
+
+    Python decodes non-UTF-8 argv with `surrogateescape`; encoding the same way gives the
+    bytes back (which the body check then reports as not UTF-8). Any other lone surrogate
+    is kept as its (invalid) UTF-8 bytes, so the error comes from the check, not from here.
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
 def _path_like(text: str) -> bool:
     """True when `text` reads as a file path (safe to show), not as a pasted secret.
 
@@ -141,7 +155,7 @@ def read_key_material(
                 f"{env}: no such key file: {value}",
                 hint=f"{env} holds the key itself (PEM or base64 DER) or the path of a key file.",
             )
-    return value.encode("utf-8", "surrogateescape")
+    return argv_bytes(value)
 
 
 def read_request(path: str) -> RawRequest:
@@ -196,7 +210,7 @@ class Printer:
 def _display(value: str) -> str:
     text = value.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
     if len(text) > _SHOWN:
-        size = len(value.encode("utf-8"))
+        size = len(value.encode("utf-8", "surrogatepass"))
         text = text[:_SHOWN] + f"… ({size} bytes; --json shows all)"
     return text
 

@@ -855,6 +855,9 @@ def test_missing_key_path_in_the_environment_is_named(
         ["verify", "service", "--body", b'{"a": "\xff"}'.decode("utf-8", "surrogateescape")],
         ["keys", "inspect", b"/tmp/\xff.pem".decode("utf-8", "surrogateescape")],
         ["sign", "service", "--timestamp", "9999-12-31T23:59:59-07:00"],
+        # found by benchmarks/fuzz.py: a body and timestamp of control bytes and surrogates
+        ["sign", "service", "--body", "\x02e\udcd02\udca7\x08VGS\udc87F", "--timestamp", "\x02e"],
+        ["sign", "service", "--body", "\ud800" * 100, "--path", "/x" + "\ud800" * 300],
     ],
 )
 def test_non_utf8_argv_is_never_an_internal_error(
