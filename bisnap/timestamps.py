@@ -93,8 +93,9 @@ def parse_timestamp(value: str) -> datetime:
     """Parse an X-TIMESTAMP into an aware datetime.
 
     Accepts `+07:00`/`+0700` offsets and `Z`, with or without a fraction of a second.
-    The instant must lie between 0001-01-02 and 9999-12-30 (UTC), so that every day and
-    window computed from it (Jakarta day, end of day, ± window) is a real datetime.
+    The instant must lie between 0001-01-03 and 9999-12-29 (UTC), so that every day and
+    window computed from it (its Jakarta day, the midnight after it, ± a day's window) is a
+    real datetime.
 
     Raises:
         TimestampFormatError: anything else, including a value with no offset (with a hint);
@@ -149,16 +150,17 @@ class _TimestampTypeError(TimestampFormatError, InputTypeError):
     """An X-TIMESTAMP that is not a str (a TimestampFormatError that is also a TypeError)."""
 
 
-# Every instant bisnap derives from a timestamp (its Jakarta day, the day's end, ± a
-# window) must be a datetime too: the first and last day of datetime's range are refused.
-_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-_LATEST = datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC)
+# Every instant bisnap derives from a timestamp (its Jakarta day, the midnight after it,
+# ± a window of up to a day) must be a datetime too: the first and last two days of
+# datetime's range are refused.
+_EARLIEST = datetime(1, 1, 3, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 29, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 def _in_range(parsed: datetime, shown: str) -> datetime:
     if _EARLIEST <= parsed <= _LATEST:
         return parsed
     raise TimestampFormatError(
-        f"X-TIMESTAMP {shown!r} is outside the supported range (0001-01-02 to 9999-12-30 UTC)",
+        f"X-TIMESTAMP {shown!r} is outside the supported range (0001-01-03 to 9999-12-29 UTC)",
         hint="Send the current time; a timestamp this far off is never in the window.",
     )

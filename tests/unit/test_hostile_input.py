@@ -84,6 +84,19 @@ def test_timestamps_at_the_edges_of_time_are_refused(value: str) -> None:
         bisnap.parse_timestamp(value)
 
 
+def test_supported_range_is_exact_and_leaves_room_for_a_day() -> None:
+    from bisnap.clock import JAKARTA
+
+    for value in ("9999-12-29T23:59:59Z", "0001-01-03T00:00:00Z"):
+        at = bisnap.parse_timestamp(value)
+        local = at.astimezone(JAKARTA)  # the Jakarta day and the midnight after it exist
+        datetime.combine(local.date() + timedelta(days=1), local.time(), tzinfo=JAKARTA)
+        assert at - timedelta(days=1) < at + timedelta(days=1)
+    for value in ("9999-12-30T00:00:00Z", "0001-01-02T23:59:59Z"):
+        with pytest.raises(bisnap.TimestampFormatError, match="supported range"):
+            bisnap.parse_timestamp(value)
+
+
 @pytest.mark.parametrize(
     "at",
     [
