@@ -21,6 +21,7 @@ from ._common import (
     ENV_PRIVATE_KEY,
     ENV_PUBLIC_KEY,
     Printer,
+    argv_bytes,
     read_bytes,
     read_key_material,
     read_request,
@@ -63,7 +64,7 @@ def _gather(args: argparse.Namespace, env: Mapping[str, str]) -> _Inputs:
     if getattr(args, "body_file", None):
         body = read_bytes(args.body_file, "--body-file")
     elif getattr(args, "body", None) is not None:
-        body = args.body.encode("utf-8")
+        body = argv_bytes(args.body)  # the bytes typed, even when not UTF-8
     elif request is not None:
         body = request.body
     timestamp = args.timestamp or (request.header("X-TIMESTAMP") if request else None)

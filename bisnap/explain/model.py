@@ -63,7 +63,7 @@ class SenderStages:
 
 
 def _masked_trace(trace: SignatureTrace) -> SignatureTrace:
-    return dataclasses.replace(trace, string_to_sign=trace.masked_string_to_sign, _token=None)
+    return trace.replace(string_to_sign=trace.masked_string_to_sign, _token=None)
 
 
 @dataclass(frozen=True, repr=False)
