@@ -36,6 +36,7 @@ from bisnap.errors import (
     TokenExchangeError,
 )
 from bisnap.headers import build_access_token_headers, redact_headers
+from bisnap.jsonout import compact_json
 from bisnap.keys import PrivateKeyInput
 from bisnap.responses import ResponseCode, parse_response_code
 from bisnap.secrets import AccessToken, Secret, reveal
@@ -169,7 +170,7 @@ def check_grant_type_field(name: str) -> None:
 
 
 def _compact(body: Mapping[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return compact_json(body)
 
 
 def _signed_request(

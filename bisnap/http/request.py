@@ -34,6 +34,7 @@ from bisnap.headers import (
     redact_headers,
 )
 from bisnap.http.retry import RetryMode, retry_mode
+from bisnap.jsonout import compact_json
 from bisnap.profiles import ProviderProfile
 from bisnap.secrets import AccessToken, Secret
 from bisnap.signing import Encoding, SignatureTrace, encode_signature, hmac_sha512
@@ -78,8 +79,7 @@ def serialize_body(body: Body) -> bytes:
             f"body is a {type(body).__name__}", hint="Pass bytes (or a dict to serialise)."
         )
     try:
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        return text.encode("utf-8")
+        return compact_json(body, allow_nan=False)
     except (TypeError, ValueError) as err:
         raise InputError(
             f"body cannot be serialised as JSON: {type(err).__name__}",

@@ -17,6 +17,7 @@ from typing import Any, Self, TypeAlias
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from bisnap.errors import ConfigurationError
+from bisnap.jsonout import compact_json
 from bisnap.secrets import AccessToken, Secret
 from bisnap.stores._redis_client import (
     DEFAULT_TIMEOUT,
@@ -102,7 +103,7 @@ class _Codec:
             "k": token.kind,
             "r": token.refresh_token.reveal() if token.refresh_token is not None else None,
         }
-        body = json.dumps(record, separators=(",", ":")).encode("utf-8")
+        body = compact_json(record, ensure_ascii=True)
         mode = b"p"
         if self._fernet is not None:
             body = self._fernet.encrypt(body)
