@@ -18,8 +18,10 @@ from bisnap.secrets import AccessToken
 from bisnap.signing import SignatureTrace
 
 __all__ = [
+    "FLOW_END",
     "Answer",
     "Flow",
+    "FlowRun",
     "GetToken",
     "InvalidateToken",
     "Send",
@@ -108,7 +110,7 @@ class InvalidateToken:
 Flow = Generator[Any, Any, R]
 
 
-class _Run:
+class FlowRun:
     """The bookkeeping of running a flow, shared by `drive` and `adrive`: send the last
     step's result (or throw its exception) in, and read the next step or the flow's value."""
 
@@ -121,24 +123,24 @@ class _Run:
         self.result: Any = None
 
     def next_step(self) -> Any:
-        """The next step, or `_END` once the flow has returned (its value in `result`)."""
+        """The next step, or `FLOW_END` once the flow has returned (its value in `result`)."""
         error, self.error = self.error, None
         try:
             return self.flow.send(self.answer) if error is None else self.flow.throw(error)
         except StopIteration as stop:
             self.result = stop.value
-            return _END
+            return FLOW_END
         finally:
             self.answer = None
 
 
-_END = object()
+FLOW_END = object()
 
 
 def drive(flow: Flow[R], perform: Callable[[Any], Any]) -> R:
     """Run `flow` to its end, performing each step with `perform` (blocking calls)."""
-    run = _Run(flow)
-    while (step := run.next_step()) is not _END:
+    run = FlowRun(flow)
+    while (step := run.next_step()) is not FLOW_END:
         try:
             run.answer = perform(step)
         except BaseException as err:  # thrown into the flow at its `yield`
@@ -149,8 +151,8 @@ def drive(flow: Flow[R], perform: Callable[[Any], Any]) -> R:
 
 async def adrive(flow: Flow[R], perform: Callable[[Any], Awaitable[Any]]) -> R:
     """Run `flow` to its end, awaiting each step with `perform`."""
-    run = _Run(flow)
-    while (step := run.next_step()) is not _END:
+    run = FlowRun(flow)
+    while (step := run.next_step()) is not FLOW_END:
         try:
             run.answer = await perform(step)
         except BaseException as err:  # thrown into the flow at its `yield` (cancellation too)
