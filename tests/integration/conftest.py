@@ -35,7 +35,23 @@ class AnyStore:
             await done
 
 
-def redis_url_for(request: pytest.FixtureRequest, kind: str) -> str:
-    """The URL of the Redis (or the Redis Cluster) a store kind runs against."""
+def open_store(
+    request: pytest.FixtureRequest,
+    memory: Any,
+    sync_redis: Any,
+    async_redis: Any,
+    **options: Any,
+) -> AnyStore:
+    """The store of kind `request.param` (one of `STORE_KINDS`): the in-memory `memory`
+    (its `as_async()` view for the async kind), or `sync_redis` / `async_redis` built with
+    `from_url(url, timeout=2, cluster=..., **options)` against the session's Redis."""
+    kind: str = request.param
+    is_async = kind.endswith("async")
+    if kind.startswith("memory"):
+        return AnyStore(memory.as_async() if is_async else memory, is_async)
     cluster = kind.startswith("cluster")
-    return str(request.getfixturevalue("redis_cluster_url" if cluster else "redis_url"))
+    url = str(request.getfixturevalue("redis_cluster_url" if cluster else "redis_url"))
+    store = (async_redis if is_async else sync_redis).from_url(
+        url, timeout=2, cluster=cluster, **options
+    )
+    return AnyStore(store, is_async, store.aclose if is_async else store.close)

@@ -15,7 +15,7 @@ from bisnap import FixedClock
 from bisnap.clock import JAKARTA
 from bisnap.stores import AsyncClaimStore, ClaimStore, MemoryOnceStore
 from bisnap.stores.redis import AsyncRedisOnceStore, RedisOnceStore
-from tests.integration.conftest import STORE_KINDS, AnyStore, redis_url_for
+from tests.integration.conftest import STORE_KINDS, AnyStore, open_store
 
 # Redis expires keys on its own (real) clock, so the fixed clock stands at the real now.
 NOW = datetime.now(JAKARTA).replace(microsecond=0)
@@ -31,20 +31,9 @@ def anyio_backend() -> str:
 
 @pytest.fixture(params=STORE_KINDS)
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[AnyStore]:
-    kind: str = request.param
-    is_async = kind.endswith("async")
-    if kind.startswith("memory"):
-        memory = MemoryOnceStore(clock=FixedClock(NOW))
-        chosen = AnyStore(memory.as_async() if is_async else memory, is_async)
-    else:
-        url, cluster = redis_url_for(request, kind), kind.startswith("cluster")
-        if is_async:
-            redis_async = AsyncRedisOnceStore.from_url(url, timeout=2, cluster=cluster)
-            chosen = AnyStore(redis_async, is_async, redis_async.aclose)
-        else:
-            redis_sync = RedisOnceStore.from_url(url, timeout=2, cluster=cluster)
-            chosen = AnyStore(redis_sync, is_async, redis_sync.close)
-    assert isinstance(chosen.store, AsyncClaimStore if is_async else ClaimStore)
+    memory = MemoryOnceStore(clock=FixedClock(NOW))
+    chosen = open_store(request, memory, RedisOnceStore, AsyncRedisOnceStore)
+    assert isinstance(chosen.store, AsyncClaimStore if chosen.is_async else ClaimStore)
     yield chosen
     await chosen.close()
 

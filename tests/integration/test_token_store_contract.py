@@ -19,7 +19,7 @@ from bisnap.secrets import Secret
 from bisnap.stores.memory import MemoryTokenStore
 from bisnap.stores.protocols import AsyncTokenStore, TokenStore
 from bisnap.stores.redis import AsyncRedisTokenStore, RedisTokenStore
-from tests.integration.conftest import STORE_KINDS, AnyStore, redis_url_for
+from tests.integration.conftest import STORE_KINDS, AnyStore, open_store
 
 # Redis expires keys on its own (real) clock, so tokens expire an hour from the real now.
 NOW = datetime.now(JAKARTA).replace(microsecond=0)
@@ -42,23 +42,11 @@ def anyio_backend() -> str:
 
 @pytest.fixture(params=STORE_KINDS)
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[AnyStore]:
-    kind: str = request.param
-    is_async = kind.endswith("async")
-    if kind.startswith("memory"):
-        memory = MemoryTokenStore()
-        chosen = AnyStore(memory.as_async() if is_async else memory, is_async)
-    else:
-        url, cluster = redis_url_for(request, kind), kind.startswith("cluster")
-        prefix = f"contract-{uuid.uuid4().hex[:8]}:"  # each test its own keys
-        if is_async:
-            redis_async = AsyncRedisTokenStore.from_url(
-                url, timeout=2, cluster=cluster, prefix=prefix
-            )
-            chosen = AnyStore(redis_async, is_async, redis_async.aclose)
-        else:
-            redis_sync = RedisTokenStore.from_url(url, timeout=2, cluster=cluster, prefix=prefix)
-            chosen = AnyStore(redis_sync, is_async, redis_sync.close)
-    assert isinstance(chosen.store, AsyncTokenStore if is_async else TokenStore)
+    prefix = f"contract-{uuid.uuid4().hex[:8]}:"  # each test its own Redis keys
+    chosen = open_store(
+        request, MemoryTokenStore(), RedisTokenStore, AsyncRedisTokenStore, prefix=prefix
+    )
+    assert isinstance(chosen.store, AsyncTokenStore if chosen.is_async else TokenStore)
     yield chosen
     await chosen.close()
 
