@@ -449,6 +449,29 @@ class ThreadCountingClock(FixedClock):
         return super().now()
 
 
+def _in_threads(
+    parties: int, call: Callable[[], AccessToken]
+) -> tuple[list[AccessToken], list[BaseException]]:
+    """Run `call` in `parties` threads released together; what they returned and raised."""
+    barrier = threading.Barrier(parties)
+    results: list[AccessToken] = []
+    errors: list[BaseException] = []
+
+    def caller() -> None:
+        try:
+            barrier.wait(timeout=60)
+            results.append(call())
+        except BaseException as err:  # collected and asserted by the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=caller) for _ in range(parties)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results, errors
+
+
 def test_100_threads_on_an_expired_cache_make_one_request(
     endpoint: Endpoint, token_keys: KeyPair
 ) -> None:
@@ -474,22 +497,7 @@ def test_100_threads_on_an_expired_cache_make_one_request(
         store=store,
         http_client=client,
     )
-    barrier = threading.Barrier(parties)
-    results: list[AccessToken] = []
-    errors: list[BaseException] = []
-
-    def caller() -> None:
-        try:
-            barrier.wait(timeout=60)
-            results.append(prov.get())
-        except BaseException as err:  # collected and asserted below
-            errors.append(err)
-
-    threads = [threading.Thread(target=caller) for _ in range(parties)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results, errors = _in_threads(parties, prov.get)
     assert errors == []
     assert endpoint.count == 1
     assert len(results) == parties
@@ -857,21 +865,8 @@ def test_waiters_share_the_one_failure(endpoint: Endpoint, token_keys: KeyPair) 
         clock=clock,
         http_client=client,
     )
-    barrier = threading.Barrier(parties)
-    errors: list[BaseException] = []
-
-    def caller() -> None:
-        barrier.wait(timeout=60)
-        try:
-            prov.get()
-        except TokenExchangeError as err:
-            errors.append(err)
-
-    threads = [threading.Thread(target=caller) for _ in range(parties)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results, errors = _in_threads(parties, prov.get)
+    assert results == []
     assert endpoint.count == 1  # one refused request, not one per caller
     assert len(errors) == parties
     assert all(isinstance(e, TokenExchangeError) and e.code is not None for e in errors)
