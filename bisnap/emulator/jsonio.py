@@ -1,7 +1,8 @@
 """The emulator's JSON in one place: compact bytes out, bounded and checked bytes in.
 
-`compact(value)` is the one writer: UTF-8, no whitespace, non-ASCII kept (every answer,
-notification and signed test request). `read_body(request, limit)` reads a request body
+`compact(value)` is the emulator's writer (`bisnap.jsonout.compact_json_fast`, the package's
+one compact-JSON home): UTF-8, no whitespace, non-ASCII kept (every answer, notification
+and signed test request). `read_body(request, limit)` reads a request body
 without ever holding more than `limit` bytes (Content-Length checked first, then the
 streamed chunks counted), and `parse_object(raw)` turns it into a JSON object or says why
 not, never raising (deep nesting, bad UTF-8 and numbers Python refuses included).
