@@ -26,16 +26,29 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from types import MappingProxyType
 
-from bisnap.errors import InputError
+from bisnap.errors import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    InvalidTokenError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    UnauthorizedError,
+)
 
 __all__ = [
     "CASE_MESSAGES",
     "TRANSACTION_STATUSES",
     "ResponseCode",
     "build_response_code",
+    "error_class",
     "parse_response_code",
     "response_message",
     "response_status",
+    "status_error_class",
 ]
 
 # SNAP: the response-code table (snap-standard.md §2.1), keyed by HTTP status + case code.
@@ -159,6 +172,10 @@ class ResponseCode:
         """The answer's `responseMessage` for this code (see `response_message`)."""
         return response_message(self.http_status, self.case, detail)
 
+    def error_class(self) -> type[ApiError]:
+        """The `ApiError` subclass a client raises for this code (see `error_class`)."""
+        return error_class(self)
+
     def __str__(self) -> str:
         return self.code
 
@@ -265,3 +282,39 @@ def response_status(
         "responseCode": code.code,
         "responseMessage": response_message(http_status, case, detail),
     }
+
+
+#: The error class per HTTP status of a failed responseCode (401 and 5xx are decided apart).
+_STATUS_ERRORS: Mapping[int, type[ApiError]] = MappingProxyType(
+    {
+        400: BadRequestError,
+        403: ForbiddenError,
+        404: NotFoundError,
+        409: ConflictError,
+        429: RateLimitError,
+    }
+)
+
+
+def error_class(code: ResponseCode) -> type[ApiError]:
+    """The `ApiError` subclass for a failed `code`: `InvalidTokenError` for 401xx01..04,
+    `UnauthorizedError` for other 401s, `ServerError` for 5xx, one class per 400/403/404/409/429,
+    and `ApiError` for the rest."""
+    status = code.http_status
+    if status == 401:
+        # SNAP: 401xx00 Unauthorized (signature, credentials); 401xx01..04 token errors
+        # (snap-standard.md §2.1).
+        return InvalidTokenError if code.case in ("01", "02", "03", "04") else UnauthorizedError
+    if status >= 500:
+        return ServerError
+    return _STATUS_ERRORS.get(status, ApiError)
+
+
+def status_error_class(status_code: int) -> type[ApiError]:
+    """The `ApiError` subclass for an answer without a usable responseCode, by HTTP status:
+    `ServerError` for 5xx, `RateLimitError` for 429, else `ApiError`."""
+    if status_code >= 500:
+        return ServerError
+    if status_code == 429:
+        return RateLimitError
+    return ApiError

@@ -20,8 +20,6 @@ headers["Authorization"] = token.authorization()
 
 from __future__ import annotations
 
-import enum
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -36,7 +34,9 @@ from bisnap.errors import (
     TokenExchangeError,
 )
 from bisnap.headers import build_access_token_headers, redact_headers
+from bisnap.jsonout import compact_json
 from bisnap.keys import PrivateKeyInput
+from bisnap.refresh import RefreshDecision, RefreshPolicy, token_store_key
 from bisnap.responses import ResponseCode, parse_response_code
 from bisnap.secrets import AccessToken, Secret, reveal
 from bisnap.signing import Encoding, SignatureTrace, sign_access_token
@@ -168,19 +168,19 @@ def check_grant_type_field(name: str) -> None:
         )
 
 
-def _compact(body: Mapping[str, Any]) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
 def _signed_request(
-    *,
+    content: dict[str, Any],
+    additional_info: Mapping[str, Any] | None,
     path: str,
-    body: bytes,
     client_key: str,
     private_key: PrivateKeyInput,
     timestamp: str,
     encoding: Encoding,
 ) -> TokenRequest:
+    """The token request with body `content` (+ `additionalInfo`), as compact JSON."""
+    if additional_info is not None:
+        content["additionalInfo"] = dict(additional_info)
+    body = compact_json(content)
     trace = sign_access_token(
         client_key=client_key, timestamp=timestamp, private_key=private_key, encoding=encoding
     )
@@ -216,15 +216,8 @@ def build_token_request(
     # SNAP: B2B body `{"grantType":"client_credentials"}`; Midtrans's libraries send
     # `grant_type` (snap-standard.md §1.3, midtrans-core.md §3.1).
     content: dict[str, Any] = {grant_type_field: _CLIENT_CREDENTIALS}
-    if additional_info is not None:
-        content["additionalInfo"] = dict(additional_info)
     return _signed_request(
-        path=path,
-        body=_compact(content),
-        client_key=client_key,
-        private_key=private_key,
-        timestamp=timestamp,
-        encoding=encoding,
+        content, additional_info, path, client_key, private_key, timestamp, encoding
     )
 
 
@@ -270,15 +263,8 @@ def build_b2b2c_token_request(
         grant_type_field: grant.upper() if upper_case_grant else grant,
         name: value,
     }
-    if additional_info is not None:
-        content["additionalInfo"] = dict(additional_info)
     return _signed_request(
-        path=path,
-        body=_compact(content),
-        client_key=client_key,
-        private_key=private_key,
-        timestamp=timestamp,
-        encoding=encoding,
+        content, additional_info, path, client_key, private_key, timestamp, encoding
     )
 
 
@@ -522,93 +508,6 @@ def customer_token_from_binding(
         hint="Bind Account answers accessTokenInfo.accessToken; Account Binding Inquiry "
         "answers additionalInfo.accessToken.",
     )
-
-
-# --- the policy: when to refresh (one place, sync and async) ------------------------------
-
-
-class RefreshDecision(enum.Enum):
-    """What to do with the cached token at a given time."""
-
-    #: Use the cached token.
-    FRESH = "fresh"
-    #: Refresh if nobody else is; meanwhile keep using the cached (still valid) token.
-    ADVISORY = "advisory"
-    #: No usable token: wait for the (single) refresh.
-    MANDATORY = "mandatory"
-
-
-class RefreshPolicy:
-    """When a token must be refreshed: the advisory and the mandatory window before expiry.
-
-    In: `advisory` (default 120 s) and `mandatory` (default 30 s) windows. For a token whose
-    whole lifetime is short, the windows shrink to at most a half / a quarter of it, so a
-    60-second token is not refreshed on every call. A token without an expiry stays fresh
-    until it is invalidated. Pure: no I/O, the time is passed in.
-
-    Raises:
-        ConfigurationError: negative windows, or a mandatory window wider than the advisory.
-    """
-
-    __slots__ = ("_memo", "advisory", "mandatory")
-
-    def __init__(
-        self,
-        *,
-        advisory: timedelta = timedelta(seconds=120),
-        mandatory: timedelta = timedelta(seconds=30),
-    ) -> None:
-        if mandatory < timedelta(0) or advisory < mandatory:
-            raise ConfigurationError(
-                "refresh windows must satisfy 0 <= mandatory <= advisory",
-                hint="e.g. advisory=timedelta(seconds=120), mandatory=timedelta(seconds=30).",
-            )
-        self.advisory = advisory
-        self.mandatory = mandatory
-        self._memo: tuple[AccessToken, datetime | None, datetime | None] | None = None
-
-    def thresholds(self, token: AccessToken) -> tuple[datetime | None, datetime | None]:
-        """(advisory_at, mandatory_at): from when the token is advisory / mandatory."""
-        memo = self._memo
-        if memo is not None and memo[0] is token:
-            return memo[1], memo[2]
-        expires_at = token.expires_at
-        if expires_at is None:
-            result: tuple[datetime | None, datetime | None] = (None, None)
-        else:
-            advisory, mandatory = self.advisory, self.mandatory
-            if token.obtained_at is not None:
-                life = expires_at - token.obtained_at
-                advisory = min(advisory, life / 2)
-                mandatory = min(mandatory, life / 4)
-            result = (expires_at - advisory, expires_at - mandatory)
-        self._memo = (token, result[0], result[1])
-        return result
-
-    def decide(self, token: AccessToken | None, now: datetime) -> RefreshDecision:
-        """FRESH, ADVISORY or MANDATORY for `token` (None: no token) at `now`."""
-        if token is None:
-            return RefreshDecision.MANDATORY
-        advisory_at, mandatory_at = self.thresholds(token)
-        if mandatory_at is None or advisory_at is None:
-            return RefreshDecision.FRESH
-        if now >= mandatory_at or token.is_expired(now):
-            return RefreshDecision.MANDATORY
-        if now >= advisory_at:
-            return RefreshDecision.ADVISORY
-        return RefreshDecision.FRESH
-
-    def __repr__(self) -> str:
-        return (
-            f"RefreshPolicy(advisory={self.advisory.total_seconds():g}s, "
-            f"mandatory={self.mandatory.total_seconds():g}s)"
-        )
-
-
-def token_store_key(base_url: str, client_key: str) -> str:
-    """The store key of a provider's token: a SHA-256 of base URL + client key (no secrets)."""
-    material = f"{base_url.rstrip('/')}\n{client_key}".encode()
-    return hashlib.sha256(material).hexdigest()[:32]
 
 
 def __getattr__(name: str) -> Any:

@@ -298,24 +298,36 @@ def _signed_path(request: Request) -> str:
 _Handler = Callable[[Request], Awaitable[Response]]
 
 
+async def _read_request(
+    request: Request, out: Responder, svc: str, limit: int
+) -> tuple[bytes, _HeaderMap, str] | Response:
+    """The body, headers and X-TIMESTAMP of a request, or the answer that refuses it."""
+    try:
+        raw = await read_body(request, limit)
+    except BodyTooLarge:
+        return out.too_large(svc, limit)
+    headers = _HeaderMap(request)
+    # SNAP: X-TIMESTAMP is mandatory and yyyy-MM-ddTHH:mm:ssTZD (snap-standard.md §1.3).
+    timestamp = headers.get(X_TIMESTAMP)
+    if not timestamp:
+        return out.fail(svc, 400, "02", X_TIMESTAMP)
+    try:
+        parse_timestamp(timestamp)
+    except TimestampFormatError:
+        return out.fail(svc, 400, "01", X_TIMESTAMP)
+    return raw, headers, timestamp
+
+
 def _token_handler(emulator: Emulator, out: Responder) -> _Handler:
     svc = ACCESS_TOKEN_B2B.service_code
     creds = emulator.credentials
     limit = emulator.config.max_body
 
     async def access_token(request: Request) -> Response:
-        try:
-            raw = await read_body(request, limit)
-        except BodyTooLarge:
-            return out.too_large(svc, limit)
-        headers = _HeaderMap(request)
-        timestamp = headers.get(X_TIMESTAMP)
-        if not timestamp:
-            return out.fail(svc, 400, "02", X_TIMESTAMP)
-        try:
-            parse_timestamp(timestamp)
-        except TimestampFormatError:
-            return out.fail(svc, 400, "01", X_TIMESTAMP)
+        read = await _read_request(request, out, svc, limit)
+        if isinstance(read, Response):
+            return read
+        raw, headers, timestamp = read
         client_key = headers.get(X_CLIENT_KEY)
         if not client_key:
             return out.fail(svc, 400, "02", X_CLIENT_KEY)
@@ -377,19 +389,10 @@ def _service_handler(emulator: Emulator, out: Responder, endpoint: Endpoint) -> 
     takes_customer = endpoint.customer_token or endpoint.customer_token_optional
 
     async def service(request: Request) -> Response:
-        try:
-            raw = await read_body(request, limit)
-        except BodyTooLarge:
-            return out.too_large(svc, limit)
-        headers = _HeaderMap(request)
-        # SNAP: X-TIMESTAMP is mandatory and yyyy-MM-ddTHH:mm:ssTZD (snap-standard.md §1.3).
-        timestamp = headers.get(X_TIMESTAMP)
-        if not timestamp:
-            return out.fail(svc, 400, "02", X_TIMESTAMP)
-        try:
-            parse_timestamp(timestamp)
-        except TimestampFormatError:
-            return out.fail(svc, 400, "01", X_TIMESTAMP)
+        read = await _read_request(request, out, svc, limit)
+        if isinstance(read, Response):
+            return read
+        raw, headers, timestamp = read
         # SNAP: 401xx03 Token Not Found (B2B) when no token is presented, 401xx01 Invalid
         # Token (B2B) for an unknown, garbled or expired one (snap-standard.md §2.1).
         authorization = headers.get(AUTHORIZATION)

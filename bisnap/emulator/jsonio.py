@@ -1,7 +1,8 @@
 """The emulator's JSON in one place: compact bytes out, bounded and checked bytes in.
 
-`compact(value)` is the one writer: UTF-8, no whitespace, non-ASCII kept (every answer,
-notification and signed test request). `read_body(request, limit)` reads a request body
+`compact(value)` is the emulator's writer (`bisnap.jsonout.compact_json_fast`, the package's
+one compact-JSON home): UTF-8, no whitespace, non-ASCII kept (every answer, notification
+and signed test request). `read_body(request, limit)` reads a request body
 without ever holding more than `limit` bytes (Content-Length checked first, then the
 streamed chunks counted), and `parse_object(raw)` turns it into a JSON object or says why
 not, never raising (deep nesting, bad UTF-8 and numbers Python refuses included).
@@ -12,8 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import msgspec
 from starlette.requests import Request
+
+from bisnap.jsonout import compact_json_fast
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -31,25 +33,8 @@ DEFAULT_MAX_BODY = 1024 * 1024
 #: Containers nested deeper than this are refused as a bad request.
 MAX_DEPTH = 64
 
-_encode = msgspec.json.Encoder().encode
-
-
-def compact(value: Any) -> bytes:
-    """Compact UTF-8 JSON: the bytes to sign and send.
-
-    Written by msgspec's C encoder (the same bytes as `json.dumps(value, separators=(",",
-    ":"), ensure_ascii=False)` for everything the emulator writes, about 10x faster; floats
-    may be spelled `1e308` rather than `1e+308`). A string holding a lone surrogate (which a
-    request may carry as `\\ud800`) makes the whole document fall back to `\\u` escapes,
-    still valid JSON.
-    """
-    try:
-        return _encode(value)
-    except (UnicodeEncodeError, msgspec.EncodeError, TypeError):
-        try:
-            return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        except UnicodeEncodeError:
-            return json.dumps(value, separators=(",", ":")).encode("ascii")
+#: Compact UTF-8 JSON: the bytes to sign and send (see `bisnap.jsonout.compact_json_fast`).
+compact = compact_json_fast
 
 
 class BodyTooLarge(Exception):  # noqa: N818 - an outcome, answered 413 by the app

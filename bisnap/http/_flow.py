@@ -18,8 +18,10 @@ from bisnap.secrets import AccessToken
 from bisnap.signing import SignatureTrace
 
 __all__ = [
+    "FLOW_END",
     "Answer",
     "Flow",
+    "FlowRun",
     "GetToken",
     "InvalidateToken",
     "Send",
@@ -108,37 +110,52 @@ class InvalidateToken:
 Flow = Generator[Any, Any, R]
 
 
+class FlowRun:
+    """The bookkeeping of running a flow, shared by `drive` and `adrive`: send the last
+    step's result (or throw its exception) in, and read the next step or the flow's value."""
+
+    __slots__ = ("answer", "error", "flow", "result")
+
+    def __init__(self, flow: Flow[Any]) -> None:
+        self.flow = flow
+        self.answer: Any = None
+        self.error: BaseException | None = None
+        self.result: Any = None
+
+    def next_step(self) -> Any:
+        """The next step, or `FLOW_END` once the flow has returned (its value in `result`)."""
+        error, self.error = self.error, None
+        try:
+            return self.flow.send(self.answer) if error is None else self.flow.throw(error)
+        except StopIteration as stop:
+            self.result = stop.value
+            return FLOW_END
+        finally:
+            self.answer = None
+
+
+FLOW_END = object()
+
+
 def drive(flow: Flow[R], perform: Callable[[Any], Any]) -> R:
     """Run `flow` to its end, performing each step with `perform` (blocking calls)."""
-    answer: Any = None
-    error: BaseException | None = None
-    while True:
+    run = FlowRun(flow)
+    while (step := run.next_step()) is not FLOW_END:
         try:
-            step = flow.send(answer) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            result: R = stop.value
-            return result
-        finally:
-            error = None
-        try:
-            answer = perform(step)
+            run.answer = perform(step)
         except BaseException as err:  # thrown into the flow at its `yield`
-            answer, error = None, err
+            run.error = err
+    result: R = run.result
+    return result
 
 
 async def adrive(flow: Flow[R], perform: Callable[[Any], Awaitable[Any]]) -> R:
     """Run `flow` to its end, awaiting each step with `perform`."""
-    answer: Any = None
-    error: BaseException | None = None
-    while True:
+    run = FlowRun(flow)
+    while (step := run.next_step()) is not FLOW_END:
         try:
-            step = flow.send(answer) if error is None else flow.throw(error)
-        except StopIteration as stop:
-            result: R = stop.value
-            return result
-        finally:
-            error = None
-        try:
-            answer = await perform(step)
+            run.answer = await perform(step)
         except BaseException as err:  # thrown into the flow at its `yield` (cancellation too)
-            answer, error = None, err
+            run.error = err
+    result: R = run.result
+    return result

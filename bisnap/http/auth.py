@@ -21,7 +21,7 @@ import httpx
 from bisnap.clock import Clock, SystemClock
 from bisnap.errors import ApiError, ConfigurationError
 from bisnap.headers import X_CLIENT_KEY, ExternalIdGenerator, get_header
-from bisnap.http._flow import GetToken, InvalidateToken
+from bisnap.http._flow import FLOW_END, FlowRun, GetToken, InvalidateToken
 from bisnap.http.core import (
     AsyncTokenSource,
     SignedBody,
@@ -137,38 +137,28 @@ class SnapAuth(httpx.Auth):
     ) -> Generator[httpx.Request, httpx.Response, None]:
         """Drive `signing_flow` for `httpx.Client` (sync token source)."""
         request.read()
-        flow = self.signing_flow(request)
-        answer: object = None
-        while True:
-            try:
-                step = flow.send(answer)
-            except StopIteration:
-                return
+        run = FlowRun(self.signing_flow(request))
+        while (step := run.next_step()) is not FLOW_END:
             if isinstance(step, httpx.Request):
                 response = yield step
                 response.read()
-                answer = response
+                run.answer = response
             else:
-                answer = self._sync_token_step(step)
+                run.answer = self._sync_token_step(step)
 
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         """Drive `signing_flow` for `httpx.AsyncClient` (async or sync token source)."""
         await request.aread()
-        flow = self.signing_flow(request)
-        answer: object = None
-        while True:
-            try:
-                step = flow.send(answer)
-            except StopIteration:
-                return
+        run = FlowRun(self.signing_flow(request))
+        while (step := run.next_step()) is not FLOW_END:
             if isinstance(step, httpx.Request):
                 response = yield step
                 await response.aread()
-                answer = response
+                run.answer = response
             else:
-                answer = await self._async_token_step(step)
+                run.answer = await self._async_token_step(step)
 
     def _sync_token_step(self, step: GetToken | InvalidateToken) -> AccessToken | None:
         source = self._token

@@ -19,6 +19,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
@@ -84,8 +85,12 @@ class _Shared(ABC, Generic[TS, H, W]):
     """Configuration, the one call flow, and the constructor both shells share.
 
     A shell names its HTTP client, sleep and token provider types (the hooks below) and
-    performs the flow's steps; everything else is here.
+    performs the flow's steps; everything else is here. `_call(name_or_target, body,
+    external_id, customer_token, device_id, headers)` runs `_call_flow` in each shell.
     """
+
+    #: Sends one `Send` step on the shell's httpx client (`send` or `asend`).
+    _transport: Callable[[H, Send], Any]
 
     def __init__(
         self,
@@ -195,7 +200,9 @@ class _Shared(ABC, Generic[TS, H, W]):
         """The API base URL."""
         return self._base_url
 
-    def _target(self, name: str) -> Target:
+    def _target(self, name: str | Target) -> Target:
+        if isinstance(name, Target):
+            return name
         target = self._targets.get(name)
         if target is None:
             target = resolve_target(
@@ -206,6 +213,18 @@ class _Shared(ABC, Generic[TS, H, W]):
             )
             self._targets[name] = target
         return target
+
+    def _action(self, step: object) -> Callable[[], Any]:
+        """The call that performs one flow step (its result is awaited by the async shell)."""
+        if isinstance(step, Send):
+            return partial(self._transport, self._http, step)
+        if isinstance(step, GetToken):
+            return self._tokens.get
+        if isinstance(step, InvalidateToken):
+            return partial(self._tokens.invalidate, step.token)
+        if isinstance(step, Sleep):
+            return partial(self._sleep, step.seconds)
+        raise TypeError(f"unknown flow step {step!r}")
 
     def _generic_target(self, method: str, path: str) -> Target:
         return resolve_target(
@@ -444,6 +463,8 @@ class SnapClient(_Shared[TokenSource, httpx.Client, None], SyncConveniences):
             and no token provider.
     """
 
+    _transport = staticmethod(send)
+
     def _new_http(self, timeout: float, **options: Any) -> httpx.Client:
         return httpx.Client(timeout=timeout, **options)
 
@@ -491,43 +512,13 @@ class SnapClient(_Shared[TokenSource, httpx.Client, None], SyncConveniences):
             InputError: a body that cannot be serialised or bytes that are not JSON.
         """
         target = self._generic_target(method, path)
-        return self._execute(target, body, external_id, customer_token, device_id, headers)
+        return self._call(target, body, external_id, customer_token, device_id, headers)
 
-    def _call(
-        self,
-        name: str,
-        body: Body,
-        external_id: str | None = None,
-        customer_token: CustomerToken | None = None,
-        device_id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> SnapResponse:
-        target = self._target(name)
-        return self._execute(target, body, external_id, customer_token, device_id, headers)
-
-    def _execute(
-        self,
-        target: Target,
-        body: Body,
-        external_id: str | None,
-        customer_token: CustomerToken | None,
-        device_id: str | None,
-        headers: Mapping[str, str] | None,
-    ) -> SnapResponse:
-        flow = self._call_flow(target, body, external_id, customer_token, device_id, headers)
-        return drive(flow, self._perform)
+    def _call(self, name: str | Target, body: Body, *options: Any) -> SnapResponse:
+        return drive(self._call_flow(self._target(name), body, *options), self._perform)
 
     def _perform(self, step: object) -> object:
-        if isinstance(step, Send):
-            return send(self._http, step)
-        if isinstance(step, GetToken):
-            return self._tokens.get()
-        if isinstance(step, InvalidateToken):
-            return self._tokens.invalidate(step.token)
-        if isinstance(step, Sleep):
-            self._sleep(step.seconds)
-            return None
-        raise TypeError(f"unknown flow step {step!r}")
+        return self._action(step)()
 
 
 class AsyncSnapClient(
@@ -538,6 +529,8 @@ class AsyncSnapClient(
     Without `token_provider`, a `bisnap.AsyncTokenProvider` is built from
     `client_key` and `private_key`. `sleep` is awaited for backoff (default `anyio.sleep`).
     """
+
+    _transport = staticmethod(asend)
 
     def _new_http(self, timeout: float, **options: Any) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=timeout, **options)
@@ -575,10 +568,7 @@ class AsyncSnapClient(
         device_id: str | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> SnapResponse:
-        """Send a signed call to any `path` under the base URL (no profile prefix added).
-
-        A catalogue path with its catalogue method gets that endpoint's retry rules;
-        anything else is sent once (re-sent only if the connection never opened).
+        """Send a signed call to any `path` under the base URL (see `SnapClient.request`).
 
         Raises:
             ApiError: the provider answered a non-success code (a subclass says which).
@@ -586,40 +576,10 @@ class AsyncSnapClient(
             InputError: a body that cannot be serialised or bytes that are not JSON.
         """
         target = self._generic_target(method, path)
-        return await self._execute(target, body, external_id, customer_token, device_id, headers)
+        return await self._call(target, body, external_id, customer_token, device_id, headers)
 
-    async def _call(
-        self,
-        name: str,
-        body: Body,
-        external_id: str | None = None,
-        customer_token: CustomerToken | None = None,
-        device_id: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> SnapResponse:
-        target = self._target(name)
-        return await self._execute(target, body, external_id, customer_token, device_id, headers)
-
-    async def _execute(
-        self,
-        target: Target,
-        body: Body,
-        external_id: str | None,
-        customer_token: CustomerToken | None,
-        device_id: str | None,
-        headers: Mapping[str, str] | None,
-    ) -> SnapResponse:
-        flow = self._call_flow(target, body, external_id, customer_token, device_id, headers)
-        return await adrive(flow, self._perform)
+    async def _call(self, name: str | Target, body: Body, *options: Any) -> SnapResponse:
+        return await adrive(self._call_flow(self._target(name), body, *options), self._perform)
 
     async def _perform(self, step: object) -> object:
-        if isinstance(step, Send):
-            return await asend(self._http, step)
-        if isinstance(step, GetToken):
-            return await self._tokens.get()
-        if isinstance(step, InvalidateToken):
-            return await self._tokens.invalidate(step.token)
-        if isinstance(step, Sleep):
-            await self._sleep(step.seconds)
-            return None
-        raise TypeError(f"unknown flow step {step!r}")
+        return await self._action(step)()

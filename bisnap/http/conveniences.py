@@ -94,9 +94,42 @@ def _start(request: HistoryRequest) -> int:
         raise InputError(f"pageNumber {given!r} is not an integer") from err
 
 
-def _page_items(answer: Any) -> tuple[list[HistoryItem], object]:
-    items = answer.data.detail_data or []
-    return items, answer.body.get("detailData")
+class _Pager:
+    """Transaction History paging, shared by the sync and async iterators: the next page's
+    request, and the items of each answer. Stops after a short page, after `max_pages`, or
+    when a page repeats the previous one (a provider that ignores pageNumber)."""
+
+    def __init__(
+        self, request: HistoryRequest, page_size: int | None, max_pages: int | None
+    ) -> None:
+        self._request = request
+        self._size = _page_size(request, page_size)
+        self._number = _start(request)
+        self._left = max_pages
+        self._previous: object = None
+        self._done = False
+
+    def next_page(self) -> TransactionHistoryListRequest | dict[str, Any] | None:
+        """The request of the next page, or None: paging is over."""
+        if self._done or (self._left is not None and self._left <= 0):
+            return None
+        return history_page(self._request, self._number, self._size)
+
+    def items(self, answer: Any) -> list[HistoryItem]:
+        """The items of the page answered (none if it repeats the previous page)."""
+        items: list[HistoryItem] = answer.data.detail_data or []
+        raw = answer.body.get("detailData")
+        if items and raw == self._previous:
+            logger.warning(
+                "transaction history: page %d repeats page %d", self._number, self._number - 1
+            )
+            self._done = True
+            return []
+        self._done = len(items) < self._size
+        self._previous, self._number = raw, self._number + 1
+        if self._left is not None:
+            self._left -= 1
+        return items
 
 
 # --- notifications -------------------------------------------------------------------------
@@ -237,17 +270,9 @@ class SyncConveniences(SyncEndpoints):
         Raises:
             RequestValidationError, ApiError: as `transaction_history_list`.
         """
-        size, number, pages, previous = _page_size(request, page_size), _start(request), 0, None
-        while max_pages is None or pages < max_pages:
-            answer = self.transaction_history_list(history_page(request, number, size))
-            items, raw = _page_items(answer)
-            if items and raw == previous:
-                logger.warning("transaction history: page %d repeats page %d", number, number - 1)
-                return
-            yield from items
-            if len(items) < size:
-                return
-            previous, number, pages = raw, number + 1, pages + 1
+        pager = _Pager(request, page_size, max_pages)
+        while (page := pager.next_page()) is not None:
+            yield from pager.items(self.transaction_history_list(page))
 
     def confirm_notification(
         self, notification: Notification, *, merchant_id: str | None = None
@@ -309,18 +334,10 @@ class AsyncConveniences(AsyncEndpoints):
         Raises:
             RequestValidationError, ApiError: as `transaction_history_list`.
         """
-        size, number, pages, previous = _page_size(request, page_size), _start(request), 0, None
-        while max_pages is None or pages < max_pages:
-            answer = await self.transaction_history_list(history_page(request, number, size))
-            items, raw = _page_items(answer)
-            if items and raw == previous:
-                logger.warning("transaction history: page %d repeats page %d", number, number - 1)
-                return
-            for item in items:
+        pager = _Pager(request, page_size, max_pages)
+        while (page := pager.next_page()) is not None:
+            for item in pager.items(await self.transaction_history_list(page)):
                 yield item
-            if len(items) < size:
-                return
-            previous, number, pages = raw, number + 1, pages + 1
 
     async def confirm_notification(
         self, notification: Notification, *, merchant_id: str | None = None

@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from contextlib import nullcontext
 from datetime import timedelta
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import anyio
@@ -53,7 +54,11 @@ W = TypeVar("W")  # what the injected sleep returns (None, or an awaitable)
 
 
 class _Provider(ABC, Generic[S, H, W]):
-    """What both providers share: options, validation, state. Subclasses perform steps."""
+    """What both providers share: options, validation, state, and which call performs each
+    flow step. Subclasses run those calls (plainly, or awaited)."""
+
+    #: Sends one `Send` step on the shell's httpx client (`send` or `asend`).
+    _transport: Callable[[H, Send], Any]
 
     def __init__(
         self,
@@ -113,6 +118,19 @@ class _Provider(ABC, Generic[S, H, W]):
         self._sleep: Callable[[float], W] = sleep if sleep is not None else self._default_sleep()
         self._flows = self._new_flows(self._s)
 
+    def _action(self, step: Any) -> Callable[[], Any]:
+        """The call that performs one flow step (its result is awaited by the async shell)."""
+        if isinstance(step, StoreCall):
+            method = getattr(self._store, step.method)
+            return partial(method, *step.args, **(step.kwargs or {}))
+        if isinstance(step, Send):
+            return partial(self._transport, self._http, step)
+        if isinstance(step, Sleep):
+            return partial(self._sleep, step.seconds)
+        if isinstance(step, Wait):
+            return step.flight.done.wait  # type: ignore[no-any-return]
+        raise TypeError(f"unknown flow step {step!r}")
+
     @abstractmethod
     def _default_store(self) -> S:
         """The store used when none is given."""
@@ -158,6 +176,8 @@ class TokenProvider(_Provider[TokenStore, httpx.Client, None]):
     Raises:
         ConfigurationError, KeyFormatError, KeyTooSmallError: at construction.
     """
+
+    _transport = staticmethod(send)
 
     def _default_store(self) -> TokenStore:
         return MemoryTokenStore()
@@ -205,15 +225,7 @@ class TokenProvider(_Provider[TokenStore, httpx.Client, None]):
         return drive(self._flows.invalidate(token), self._perform)
 
     def _perform(self, step: Any) -> Any:
-        if isinstance(step, StoreCall):
-            return getattr(self._store, step.method)(*step.args, **(step.kwargs or {}))
-        if isinstance(step, Send):
-            return send(self._http, step)
-        if isinstance(step, Sleep):
-            return self._sleep(step.seconds)
-        if isinstance(step, Wait):
-            return step.flight.done.wait()
-        raise TypeError(f"unknown flow step {step!r}")
+        return self._action(step)()
 
     def close(self) -> None:
         """Close the HTTP client if the provider created it."""
@@ -238,6 +250,8 @@ class AsyncTokenProvider(_Provider[AsyncTokenStore, httpx.AsyncClient, Awaitable
     Raises:
         ConfigurationError, KeyFormatError, KeyTooSmallError: at construction.
     """
+
+    _transport = staticmethod(asend)
 
     def _default_store(self) -> AsyncTokenStore:
         return AsyncMemoryTokenStore()
@@ -280,19 +294,11 @@ class AsyncTokenProvider(_Provider[AsyncTokenStore, httpx.AsyncClient, Awaitable
         return await adrive(self._flows.invalidate(token), self._perform)
 
     async def _perform(self, step: Any) -> Any:
-        if isinstance(step, StoreCall):
-            call = getattr(self._store, step.method)
-            if step.shield:
-                with anyio.CancelScope(shield=True):
-                    return await call(*step.args, **(step.kwargs or {}))
-            return await call(*step.args, **(step.kwargs or {}))
-        if isinstance(step, Send):
-            return await asend(self._http, step)
-        if isinstance(step, Sleep):
-            return await self._sleep(step.seconds)
-        if isinstance(step, Wait):
-            return await step.flight.done.wait()
-        raise TypeError(f"unknown flow step {step!r}")
+        call = self._action(step)
+        if isinstance(step, StoreCall) and step.shield:
+            with anyio.CancelScope(shield=True):  # a lease release survives cancellation
+                return await call()
+        return await call()
 
     async def aclose(self) -> None:
         """Close the HTTP client if the provider created it."""

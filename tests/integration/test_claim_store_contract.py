@@ -6,9 +6,8 @@ A claim over several keys is all or nothing and answers "claimed", "in_progress"
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -16,6 +15,7 @@ from bisnap import FixedClock
 from bisnap.clock import JAKARTA
 from bisnap.stores import AsyncClaimStore, ClaimStore, MemoryOnceStore
 from bisnap.stores.redis import AsyncRedisOnceStore, RedisOnceStore
+from tests.integration.conftest import STORE_KINDS, AnyStore, open_store
 
 # Redis expires keys on its own (real) clock, so the fixed clock stands at the real now.
 NOW = datetime.now(JAKARTA).replace(microsecond=0)
@@ -23,55 +23,23 @@ LATER = NOW + timedelta(hours=1)
 LEASE = timedelta(seconds=30)
 A, B = "{t}:a", "{t}:b"  # one hash tag: one slot on a cluster
 
-KINDS = ["memory", "memory-async", "redis", "redis-async", "cluster", "cluster-async"]
-
-
-class Store:
-    """The store under test behind one awaitable interface."""
-
-    def __init__(self, store: Any, is_async: bool) -> None:
-        self.store = store
-        self.is_async = is_async
-
-    async def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        result = getattr(self.store, name)(*args, **kwargs)
-        if self.is_async:
-            return await result
-        return result
-
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(params=KINDS)
-async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
-    kind: str = request.param
-    closers: list[Callable[[], Any]] = []
-    if kind.startswith("memory"):
-        memory = MemoryOnceStore(clock=FixedClock(NOW))
-        chosen: Any = memory.as_async() if kind.endswith("async") else memory
-    else:
-        cluster = kind.startswith("cluster")
-        url = request.getfixturevalue("redis_cluster_url" if cluster else "redis_url")
-        if kind.endswith("async"):
-            chosen = AsyncRedisOnceStore.from_url(url, timeout=2, cluster=cluster)
-            closers.append(chosen.aclose)
-        else:
-            chosen = RedisOnceStore.from_url(url, timeout=2, cluster=cluster)
-            closers.append(chosen.close)
-    is_async = kind.endswith("async")
-    assert isinstance(chosen, AsyncClaimStore if is_async else ClaimStore)
-    yield Store(chosen, is_async)
-    for close in closers:
-        done = close()
-        if isinstance(done, Awaitable):
-            await done
+@pytest.fixture(params=STORE_KINDS)
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[AnyStore]:
+    memory = MemoryOnceStore(clock=FixedClock(NOW))
+    chosen = open_store(request, memory, RedisOnceStore, AsyncRedisOnceStore)
+    assert isinstance(chosen.store, AsyncClaimStore if chosen.is_async else ClaimStore)
+    yield chosen
+    await chosen.close()
 
 
 @pytest.mark.anyio
-async def test_begin_release_commit(store: Store) -> None:
+async def test_begin_release_commit(store: AnyStore) -> None:
     assert await store.call("begin", [A, B], holder="h1", lease=LEASE) == "claimed"
     assert await store.call("begin", [A, B], holder="h2", lease=LEASE) == "in_progress"
     assert await store.call("claim_all", [B], expires_at=LATER) == "in_progress"
@@ -88,7 +56,7 @@ async def test_begin_release_commit(store: Store) -> None:
 
 
 @pytest.mark.anyio
-async def test_all_or_nothing(store: Store) -> None:
+async def test_all_or_nothing(store: AnyStore) -> None:
     assert await store.call("claim", B, expires_at=LATER) is True
     assert await store.call("claim_all", [A, B], expires_at=LATER) == "in_progress"
     # A was not taken by the refused claim.
@@ -97,7 +65,7 @@ async def test_all_or_nothing(store: Store) -> None:
 
 
 @pytest.mark.anyio
-async def test_processed_wins_over_in_progress(store: Store) -> None:
+async def test_processed_wins_over_in_progress(store: AnyStore) -> None:
     assert await store.call("begin", [A], holder="h1", lease=LEASE) == "claimed"
     assert await store.call("begin", [B], holder="h2", lease=LEASE) == "claimed"
     await store.call("commit", [B], holder="h2", expires_at=LATER)

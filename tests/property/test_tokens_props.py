@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bisnap import AccessToken, generate_key_pair
-from bisnap.stores.redis import _Codec
+from bisnap.stores.redis_tokens import _Codec
 from bisnap.tokens import (
     RefreshDecision,
     RefreshPolicy,

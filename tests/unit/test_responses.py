@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import pytest
 
-from bisnap.errors import InputError
+from bisnap.catalogue import CATALOGUE, NOTIFICATIONS
+from bisnap.errors import (
+    ApiError,
+    BadRequestError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    InvalidTokenError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    UnauthorizedError,
+)
 from bisnap.responses import (
     CASE_MESSAGES,
     build_response_code,
+    error_class,
     parse_response_code,
     response_message,
     response_status,
+    status_error_class,
 )
 
 
@@ -73,3 +87,51 @@ def test_status_fields_of_an_answer() -> None:
     assert build_response_code(400, "73", "02").message("X-CLIENT-KEY") == (
         "Invalid Mandatory Field X-CLIENT-KEY"
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "cls"),
+    [
+        ("4002700", BadRequestError),
+        ("4012700", UnauthorizedError),
+        ("4012701", InvalidTokenError),
+        ("4012702", InvalidTokenError),
+        ("4012703", InvalidTokenError),
+        ("4012704", InvalidTokenError),
+        ("4012705", UnauthorizedError),
+        ("4032714", ForbiddenError),
+        ("4042712", NotFoundError),
+        ("4052700", ApiError),
+        ("4092701", ConflictError),
+        ("4292700", RateLimitError),
+        ("5002701", ServerError),
+        ("5042700", ServerError),
+    ],
+)
+def test_error_class_of_a_code(code: str, cls: type[ApiError]) -> None:
+    parsed = parse_response_code(code)
+    assert error_class(parsed) is cls
+    assert parsed.error_class() is cls
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (200, ApiError),
+        (400, ApiError),
+        (404, ApiError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (503, ServerError),
+    ],
+)
+def test_error_class_of_an_answer_without_a_code(status: int, cls: type[ApiError]) -> None:
+    assert status_error_class(status) is cls
+
+
+def test_catalogue_success_codes_are_200_service_00() -> None:
+    pairs = [(e.success_code, e.service_code) for e in CATALOGUE]
+    pairs += [(n.success_code, n.service_code) for n in NOTIFICATIONS]
+    for success, service in pairs:
+        assert success == "200" + service + "00"
+        assert parse_response_code(success).is_success

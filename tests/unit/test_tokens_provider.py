@@ -31,6 +31,7 @@ from bisnap import (
     TokenStore,
     verify_access_token,
 )
+from bisnap.clock import Clock
 from bisnap.tokens import token_store_key
 
 T0 = datetime(2024, 3, 5, 10, 37, 16, tzinfo=UTC)
@@ -320,12 +321,10 @@ def test_retries_then_success(
 ) -> None:
     endpoint.script = [(502, {}), httpx.ReadTimeout("slow")]
     client = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
-    prov = TokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        http_client=client,
+    prov = _provider(
+        token_keys,
+        clock,
+        client,
         sleep=sleeps,
         retry=no_jitter(max_attempts=4, backoff=0.25, max_backoff=0.3),
     )
@@ -359,13 +358,7 @@ def test_non_retryable_transport_error(
 ) -> None:
     endpoint.script = [httpx.UnsupportedProtocol("ftp")]
     client = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
-    prov = TokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        http_client=client,
-    )
+    prov = _provider(token_keys, clock, client)
     with pytest.raises(TokenExchangeError, match="UnsupportedProtocol"):
         prov.get()
     assert endpoint.count == 1
@@ -449,6 +442,57 @@ class ThreadCountingClock(FixedClock):
         return super().now()
 
 
+def _provider(
+    token_keys: KeyPair, clock: Clock, http_client: httpx.Client, **options: Any
+) -> TokenProvider:
+    """A `TokenProvider` for BASE and CLIENT_KEY over `http_client`."""
+    return TokenProvider(
+        base_url=BASE,
+        client_key=CLIENT_KEY,
+        private_key=token_keys.private_key,
+        clock=clock,
+        http_client=http_client,
+        **options,
+    )
+
+
+def _async_provider(
+    token_keys: KeyPair, clock: Clock, http_client: httpx.AsyncClient, **options: Any
+) -> AsyncTokenProvider:
+    """An `AsyncTokenProvider` for BASE and CLIENT_KEY over `http_client`."""
+    return AsyncTokenProvider(
+        base_url=BASE,
+        client_key=CLIENT_KEY,
+        private_key=token_keys.private_key,
+        clock=clock,
+        http_client=http_client,
+        **options,
+    )
+
+
+def _in_threads(
+    parties: int, call: Callable[[], AccessToken]
+) -> tuple[list[AccessToken], list[BaseException]]:
+    """Run `call` in `parties` threads released together; what they returned and raised."""
+    barrier = threading.Barrier(parties)
+    results: list[AccessToken] = []
+    errors: list[BaseException] = []
+
+    def caller() -> None:
+        try:
+            barrier.wait(timeout=60)
+            results.append(call())
+        except BaseException as err:  # collected and asserted by the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=caller) for _ in range(parties)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results, errors
+
+
 def test_100_threads_on_an_expired_cache_make_one_request(
     endpoint: Endpoint, token_keys: KeyPair
 ) -> None:
@@ -466,30 +510,8 @@ def test_100_threads_on_an_expired_cache_make_one_request(
 
     endpoint.gate = hold_until_everyone_waits
     client = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
-    prov = TokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        store=store,
-        http_client=client,
-    )
-    barrier = threading.Barrier(parties)
-    results: list[AccessToken] = []
-    errors: list[BaseException] = []
-
-    def caller() -> None:
-        try:
-            barrier.wait(timeout=60)
-            results.append(prov.get())
-        except BaseException as err:  # collected and asserted below
-            errors.append(err)
-
-    threads = [threading.Thread(target=caller) for _ in range(parties)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    prov = _provider(token_keys, clock, client, store=store)
+    results, errors = _in_threads(parties, prov.get)
     assert errors == []
     assert endpoint.count == 1
     assert len(results) == parties
@@ -501,13 +523,7 @@ def test_advisory_threads_keep_serving_while_one_refreshes(
     endpoint: Endpoint, token_keys: KeyPair, clock: FixedClock
 ) -> None:
     client = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
-    prov = TokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        http_client=client,
-    )
+    prov = _provider(token_keys, clock, client)
     first = prov.get()
     clock.advance(timedelta(seconds=800))
     entered = threading.Event()
@@ -642,22 +658,8 @@ def test_custom_store_protocol(endpoint: Endpoint, token_keys: KeyPair, clock: F
     store = MemoryTokenStore()
     assert isinstance(store, TokenStore)
     client = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
-    one = TokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        store=store,
-        http_client=client,
-    )
-    two = TokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        store=store,
-        http_client=client,
-    )
+    one = _provider(token_keys, clock, client, store=store)
+    two = _provider(token_keys, clock, client, store=store)
     assert one.get() is two.get()
     assert endpoint.count == 1
     client.close()
@@ -670,13 +672,11 @@ def test_lease_held_elsewhere_times_out_boundedly(
     key = token_store_key(BASE, CLIENT_KEY)
     assert store.acquire_lease(key, ttl=timedelta(seconds=1)) is not None  # a stuck holder
     client = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
-    prov = TokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
+    prov = _provider(
+        token_keys,
+        clock,
+        client,
         store=store,
-        http_client=client,
         sleep=sleeps,
         lease_ttl=timedelta(seconds=1),
         poll_interval=0.25,
@@ -762,15 +762,7 @@ async def test_100_tasks_on_an_expired_cache_make_one_request(
         "SENTINEL-stale", expires_in=timedelta(seconds=60), obtained_at=T0 - timedelta(hours=1)
     )
     await store.save(token_store_key(BASE, CLIENT_KEY), stale)
-    prov = AsyncTokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        store=store,
-        http_client=client,
-        sleep=sleeps.asleep,
-    )
+    prov = _async_provider(token_keys, clock, client, store=store, sleep=sleeps.asleep)
     start = anyio.Event()
     results: list[AccessToken] = []
 
@@ -808,14 +800,7 @@ async def test_async_advisory_tasks_keep_serving(
         return await (endpoint.ahandler(request) if fast else slow(request))
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(route))
-    prov = AsyncTokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        http_client=client,
-        sleep=sleeps.asleep,
-    )
+    prov = _async_provider(token_keys, clock, client, sleep=sleeps.asleep)
     first = await prov.get()
     clock.advance(timedelta(seconds=800))
     fast = False
@@ -850,28 +835,9 @@ def test_waiters_share_the_one_failure(endpoint: Endpoint, token_keys: KeyPair) 
 
     endpoint.gate = hold
     client = httpx.Client(transport=httpx.MockTransport(endpoint.handler))
-    prov = TokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        http_client=client,
-    )
-    barrier = threading.Barrier(parties)
-    errors: list[BaseException] = []
-
-    def caller() -> None:
-        barrier.wait(timeout=60)
-        try:
-            prov.get()
-        except TokenExchangeError as err:
-            errors.append(err)
-
-    threads = [threading.Thread(target=caller) for _ in range(parties)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    prov = _provider(token_keys, clock, client)
+    results, errors = _in_threads(parties, prov.get)
+    assert results == []
     assert endpoint.count == 1  # one refused request, not one per caller
     assert len(errors) == parties
     assert all(isinstance(e, TokenExchangeError) and e.code is not None for e in errors)
@@ -899,14 +865,7 @@ async def test_async_waiters_share_failure_and_survive_a_cancelled_fetcher(
         return await endpoint.ahandler(request)
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    prov = AsyncTokenProvider(
-        base_url=BASE,
-        client_key=CLIENT_KEY,
-        private_key=token_keys.private_key,
-        clock=clock,
-        http_client=client,
-        sleep=sleeps.asleep,
-    )
+    prov = _async_provider(token_keys, clock, client, sleep=sleeps.asleep)
     results: list[AccessToken] = []
 
     async def waiter() -> None:
