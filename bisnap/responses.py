@@ -32,10 +32,10 @@ from bisnap.errors import (
     ConflictError,
     ForbiddenError,
     InputError,
-    InvalidTokenError,
     NotFoundError,
     RateLimitError,
     ServerError,
+    TokenRejectedError,
     UnauthorizedError,
 )
 
@@ -297,14 +297,14 @@ _STATUS_ERRORS: Mapping[int, type[ApiError]] = MappingProxyType(
 
 
 def error_class(code: ResponseCode) -> type[ApiError]:
-    """The `ApiError` subclass for a failed `code`: `InvalidTokenError` for 401xx01..04,
+    """The `ApiError` subclass for a failed `code`: `TokenRejectedError` for 401xx01..04,
     `UnauthorizedError` for other 401s, `ServerError` for 5xx, one class per 400/403/404/409/429,
     and `ApiError` for the rest."""
     status = code.http_status
     if status == 401:
         # SNAP: 401xx00 Unauthorized (signature, credentials); 401xx01..04 token errors
         # (snap-standard.md §2.1).
-        return InvalidTokenError if code.case in ("01", "02", "03", "04") else UnauthorizedError
+        return TokenRejectedError if code.case in ("01", "02", "03", "04") else UnauthorizedError
     if status >= 500:
         return ServerError
     return _STATUS_ERRORS.get(status, ApiError)

@@ -20,7 +20,7 @@ from bisnap.errors import (
     CallContext,
     ConnectionFailedError,
     InputError,
-    InvalidTokenError,
+    TokenRejectedError,
     TransportError,
 )
 from bisnap.headers import redact_headers
@@ -176,7 +176,7 @@ def parse_response(
         )
     sent_as = f" (sent as {code.raw})" if code.raw != code.code else ""
     cls = error_class(code)
-    hint = _REBIND_HINT if cls is InvalidTokenError and code.case in ("02", "04") else None
+    hint = _REBIND_HINT if cls is TokenRejectedError and code.case in ("02", "04") else None
     return cls(
         f"{label}: {code.code}{sent_as} {message or code.standard_message or ''}".rstrip()
         + f" (HTTP {status_code})",

@@ -15,10 +15,10 @@ from bisnap.catalogue import Endpoint
 from bisnap.errors import (
     CallError,
     ConnectionFailedError,
-    InvalidTokenError,
     NotFoundError,
     RateLimitError,
     ServerError,
+    TokenRejectedError,
     TransportError,
 )
 from bisnap.http.answers import SnapResponse
@@ -41,7 +41,7 @@ def needs_token_refresh(error: CallError) -> bool:
     # SNAP: 401xx01/401xx03 are B2B token errors; 401xx02/04 concern the customer token,
     # which a new B2B token does not fix (snap-standard.md §2.1).
     return (
-        isinstance(error, InvalidTokenError)
+        isinstance(error, TokenRejectedError)
         and error.code is not None
         and error.code.case in ("01", "03")
     )

@@ -24,12 +24,12 @@ from bisnap import (
     ConnectionFailedError,
     HeaderError,
     InputError,
-    InvalidTokenError,
     NotFoundError,
     RetryPolicy,
     ServerError,
     SnapClient,
     SnapResponse,
+    TokenRejectedError,
     TransportError,
     UnauthorizedError,
 )
@@ -421,7 +421,7 @@ async def test_token_refresh_happens_only_once(shell: Shell) -> None:
     mock = SnapMock(valid_tokens=())
     tokens = FakeTokens("token-1", "token-2", "token-3")
     async with shell.client(mock, tokens=tokens) as client:
-        with pytest.raises(InvalidTokenError) as info:
+        with pytest.raises(TokenRejectedError) as info:
             await client.account_binding({"merchantId": "m"})
     assert len(tokens.invalidated) == 1 and len(mock.requests) == 2
     assert info.value.code is not None and info.value.code.case == "01"
@@ -432,7 +432,7 @@ def test_customer_token_errors_do_not_refresh_the_b2b_token(case: str) -> None:
     mock = SnapMock()
     mock.on("/auth/payment", snap_json(401, f"40163{case}", "Invalid Customer Token"))
     tokens = FakeTokens()
-    with make_client(mock, tokens=tokens) as client, pytest.raises(InvalidTokenError) as info:
+    with make_client(mock, tokens=tokens) as client, pytest.raises(TokenRejectedError) as info:
         client.auth_payment({"x": 1}, customer_token="cust", device_id="d")
     assert tokens.invalidated == [] and len(mock.requests) == 1
     assert "Account Binding Inquiry" in info.value.hint

@@ -12,10 +12,10 @@ from bisnap.errors import (
     ConflictError,
     ForbiddenError,
     InputError,
-    InvalidTokenError,
     NotFoundError,
     RateLimitError,
     ServerError,
+    TokenRejectedError,
     UnauthorizedError,
 )
 from bisnap.responses import (
@@ -94,10 +94,10 @@ def test_status_fields_of_an_answer() -> None:
     [
         ("4002700", BadRequestError),
         ("4012700", UnauthorizedError),
-        ("4012701", InvalidTokenError),
-        ("4012702", InvalidTokenError),
-        ("4012703", InvalidTokenError),
-        ("4012704", InvalidTokenError),
+        ("4012701", TokenRejectedError),
+        ("4012702", TokenRejectedError),
+        ("4012703", TokenRejectedError),
+        ("4012704", TokenRejectedError),
         ("4012705", UnauthorizedError),
         ("4032714", ForbiddenError),
         ("4042712", NotFoundError),
