@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 import secrets as _random
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
@@ -51,8 +52,8 @@ from typing import Any, Final, NamedTuple, TypeVar
 import anyio
 
 from bisnap import canonical
-from bisnap.catalogue import notification_by_path
-from bisnap.clock import Clock, end_of_jakarta_day, jakarta_day_and_end
+from bisnap.catalogue import NotificationEndpoint, notification_by_path
+from bisnap.clock import JAKARTA, Clock, end_of_jakarta_day, jakarta_day_and_end
 from bisnap.errors import (
     BisnapError,
     BodyNotJSONError,
@@ -73,9 +74,12 @@ from bisnap.notifications.model import (
     TRANSACTION_STATUSES,
     Amount,
     Notification,
+    TraceStages,
     TransactionStatus,
     parse_json_object,
     require_raw_body,
+    trace_from_stages,
+    verified_notification,
 )
 from bisnap.signing import SignatureTrace, decode_signature, rsa_verify
 from bisnap.stores.base import MemoryOnceStore
@@ -126,11 +130,12 @@ class _Checked(NamedTuple):
     """What steps 1-4 established: everything but the replay claim and the JSON."""
 
     path: str
+    service: NotificationEndpoint | None
     partner_id: str
     external_id: str
     timestamp: datetime
     timestamp_text: str
-    trace: SignatureTrace
+    stages: TraceStages
     body: bytes
     keys: tuple[str, str]  # (the signed request's key, partner id + external id's key)
     expires_at: datetime
@@ -138,6 +143,7 @@ class _Checked(NamedTuple):
 
 
 _CONFLICT: Final = "\x00conflict"
+_ROUTES: Final = 64  # request paths remembered (a merchant serves a handful)
 
 
 def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -186,16 +192,68 @@ def _required(lowered: Mapping[str, str], name: str, key: str) -> str:
 
 
 def _build(checked: _Checked) -> Notification:
-    return Notification(
-        path=checked.path,
-        service=notification_by_path(checked.path),
-        partner_id=checked.partner_id,
-        external_id=checked.external_id,
-        timestamp=checked.timestamp,
-        timestamp_text=checked.timestamp_text,
-        trace=checked.trace,
-        raw_body=checked.body,
-        body=parse_json_object(checked.body),
+    return verified_notification(
+        checked.path,
+        checked.service,
+        checked.partner_id,
+        checked.external_id,
+        checked.timestamp,
+        checked.timestamp_text,
+        checked.stages,
+        checked.body,
+        parse_json_object(checked.body),
+    )
+
+
+# The X-TIMESTAMP shape Midtrans sends (`2024-03-05T17:37:16+07:00`, or with `.SSS`), at
+# an offset under 14 hours and a year from 0002 to 9998, parsed by `fromisoformat` alone
+# (C speed): every such value is accepted by `parse_timestamp` with the same result, so
+# anything else (`Z`, `+0700`, other fractions, extreme years, an impossible date) goes to
+# `parse_timestamp`, the reference, which decides and words every error.
+_COMMON_TIMESTAMP: Final = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?[+-](?:0\d|1[0-3]):[0-5]\d\Z", re.ASCII
+)
+
+
+def _parse_timestamp(text: str) -> datetime:
+    if _COMMON_TIMESTAMP.match(text) is not None and "0002" <= text[:4] <= "9998":
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass
+    return parse_timestamp(text)
+
+
+def _required_headers(
+    headers: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> tuple[str, str, str, str]:
+    """X-TIMESTAMP, X-SIGNATURE, X-PARTNER-ID, X-EXTERNAL-ID, each present once."""
+    if type(headers) is dict:
+        # The common case, a plain dict of str: names lowered in one comprehension. Any
+        # doubt (a name that is not a str, two spellings of one name, a value missing or
+        # blank) takes the careful path below, which decides and words every error.
+        try:
+            lowered = dict(zip(map(str.lower, headers), headers.values(), strict=True))
+        except TypeError:  # a name that is not a str
+            lowered = {}
+        if lowered and len(lowered) == len(headers):
+            found = (
+                lowered.get("x-timestamp"),
+                lowered.get("x-signature"),
+                lowered.get("x-partner-id"),
+                lowered.get("x-external-id"),
+            )
+            for value in found:
+                if type(value) is not str or value == _CONFLICT or not value.strip():
+                    break
+            else:
+                return found  # type: ignore[return-value]
+    lowered = _lower_headers(headers)
+    return (
+        _required(lowered, X_TIMESTAMP, "x-timestamp"),
+        _required(lowered, X_SIGNATURE, "x-signature"),
+        _required(lowered, X_PARTNER_ID, "x-partner-id"),
+        _required(lowered, X_EXTERNAL_ID, "x-external-id"),
     )
 
 
@@ -284,7 +342,13 @@ class _VerifierCore:
         self._prefix = _check_prefix(path_prefix)
         self._namespace = namespace
         self._lease = _check_lease(lease)
-        self._last_day: tuple[datetime, datetime, str] = (_LAST_INSTANT, _LAST_INSTANT, "")
+        self._last_day: tuple[datetime, datetime, str, str] = (
+            _LAST_INSTANT,
+            _LAST_INSTANT,
+            "",
+            "",
+        )
+        self._routes: dict[str, tuple[str, NotificationEndpoint | None]] = {}
 
     @property
     def clock(self) -> Clock:
@@ -330,14 +394,19 @@ class _VerifierCore:
             )
         return rest
 
-    def _day_of(self, timestamp: datetime) -> tuple[str, datetime]:
-        # Notifications arrive on the same day one after another: keep the last day.
-        start, end, day = self._last_day
+    def _day_of(self, timestamp: datetime) -> tuple[str, datetime, str]:
+        # Notifications arrive on the same day one after another: keep the last day, its
+        # end and its keys' hash tag.
+        start, end, day, tag = self._last_day
         if start <= timestamp < end:
-            return day, end
+            return day, end, tag
         day, end = jakarta_day_and_end(timestamp)
-        self._last_day = (end - _ONE_DAY, end, day)
-        return day, end
+        tag = self._tag(day)
+        self._last_day = (end - _ONE_DAY, end, day, tag)
+        return day, end, tag
+
+    def _tag(self, day: str) -> str:
+        return f"{{{self._namespace}:{day}}}"
 
     def replay_key(self, partner_id: str, external_id: str, day: str) -> str:
         """The once-store key of a notification: partner id + external id + Jakarta day.
@@ -345,14 +414,24 @@ class _VerifierCore:
         The `{namespace:day}` hash tag puts it in the same Redis Cluster slot as the
         signed request's key, so both are claimed by one script.
         """
-        return f"{{{self._namespace}:{day}}}:{len(partner_id)}:{partner_id}:{external_id}"
+        return f"{self._tag(day)}:{len(partner_id)}:{partner_id}:{external_id}"
 
     def request_key(self, string_to_sign: str, day: str) -> str:
         """The once-store key of what is signed: SHA-256 of the string to sign + day."""
-        return self._request_key(string_to_sign.encode("utf-8", "surrogatepass"), day)
+        signed = string_to_sign.encode("utf-8", "surrogatepass")
+        return f"{self._tag(day)}:signed:{hashlib.sha256(signed).hexdigest()}"
 
-    def _request_key(self, signed: bytes, day: str) -> str:
-        return f"{{{self._namespace}:{day}}}:signed:{hashlib.sha256(signed).hexdigest()}"
+    def _route(self, path: str) -> tuple[str, NotificationEndpoint | None]:
+        # The signed path and the catalogue entry of a request path, remembered for the few
+        # paths a merchant serves (bounded: unknown paths cannot grow it without limit).
+        route = self._routes.get(path) if type(path) is str else None
+        if route is None:
+            signed = self.signed_path(path)
+            route = (signed, notification_by_path(signed))
+            if len(self._routes) >= _ROUTES:
+                self._routes.clear()
+            self._routes[path] = route
+        return route
 
     def _check(
         self,
@@ -361,52 +440,60 @@ class _VerifierCore:
         headers: Mapping[str, str] | Iterable[tuple[str, str]],
         body: object,
     ) -> _Checked:
-        raw = require_raw_body(body)
-        signed_path = self.signed_path(path)
-        lowered = _lower_headers(headers)
-        timestamp_text = _required(lowered, X_TIMESTAMP, "x-timestamp")
-        signature = _required(lowered, X_SIGNATURE, "x-signature")
-        partner_id = _required(lowered, X_PARTNER_ID, "x-partner-id")
-        external_id = _required(lowered, X_EXTERNAL_ID, "x-external-id")
+        raw = body if type(body) is bytes else require_raw_body(body)
+        signed_path, service = self._route(path)
+        timestamp_text, signature, partner_id, external_id = _required_headers(headers)
 
         try:
-            timestamp = parse_timestamp(timestamp_text)
+            timestamp = _parse_timestamp(timestamp_text)
         except TimestampFormatError as err:
             raise HeaderError(
                 f"{_MALFORMED} {X_TIMESTAMP}: {err}", header=X_TIMESTAMP, hint=err.hint
             ) from err
 
+        # The instant in WIB: arithmetic between datetimes that share one tzinfo object skips
+        # the offset lookups (the day and its end are WIB too).
+        if timestamp_text.endswith("+07:00"):
+            local = timestamp.replace(tzinfo=JAKARTA)
+        else:
+            try:
+                local = timestamp.astimezone(JAKARTA)
+            except OverflowError:  # at the ends of datetime's range: the instant as parsed
+                local = timestamp
         now = self._clock.now()
         window = self._window
         if window is not None:
-            skew = now - timestamp
+            skew = now - local
             if skew > window:
                 raise TimestampOutOfWindowError(direction="too old", skew=skew, window=window)
             if skew < self._negative_window:
                 raise TimestampOutOfWindowError(direction="too new", skew=skew, window=window)
 
-        trace, signed = self._verify_signature(method, signed_path, raw, timestamp_text, signature)
+        stages, signed = self._verify_signature(method, signed_path, raw, timestamp_text, signature)
 
         # SNAP: X-EXTERNAL-ID is unique per partner per day (snap-standard.md §1.3;
         # midtrans-core.md §5 "Replay / timestamp"). The keys live to the end of the
         # timestamp's Jakarta day, and at least until the window would reject the request,
         # so a copy replayed just after midnight is still caught.
-        day, end_of_day = self._day_of(timestamp)
+        day, end_of_day, tag = self._day_of(local)
         if self._margin is not None:
-            expires_at = max(end_of_day, _later(timestamp, self._margin))
+            expires_at = _later(local, self._margin)
+            if expires_at < end_of_day:
+                expires_at = end_of_day
         else:
             expires_at = max(end_of_day, end_of_jakarta_day(now))
         keys = (
-            self._request_key(signed, day),
-            self.replay_key(partner_id, external_id, day),
+            f"{tag}:signed:{hashlib.sha256(signed).hexdigest()}",
+            f"{tag}:{len(partner_id)}:{partner_id}:{external_id}",
         )
         return _Checked(
             signed_path,
+            service,
             partner_id,
             external_id,
             timestamp,
             timestamp_text,
-            trace,
+            stages,
             raw,
             keys,
             expires_at,
@@ -415,7 +502,7 @@ class _VerifierCore:
 
     def _verify_signature(
         self, method: str, path: str, raw: bytes, timestamp_text: str, signature: str
-    ) -> tuple[SignatureTrace, bytes]:
+    ) -> tuple[TraceStages, bytes]:
         # SNAP: notification signature = SHA256withRSA over
         # POST:EndpointUrl:lowerhex(sha256(minify(body))):X-TIMESTAMP, EndpointUrl being the
         # path after the merchant's prefix (midtrans-core.md §5 "Signature", "EndpointUrl").
@@ -427,7 +514,7 @@ class _VerifierCore:
             raise
         except _FOREIGN as err:  # unauthenticated bytes: a bad request, never a crash
             raise _unusable_body(err) from err
-        digest = canonical.body_sha256(minified)
+        digest = hashlib.sha256(minified).hexdigest()
         try:
             raw_signature, encoding = decode_signature(signature, self._key_bytes)
         except SignatureFormatError as err:
@@ -444,17 +531,16 @@ class _VerifierCore:
                 "the request path is not valid text (a lone surrogate)",
                 hint="Pass the request path as the framework decoded it.",
             ) from err
-        trace = SignatureTrace(
-            kind="service_asymmetric",
-            string_to_sign=string_to_sign,
-            signature=signature.strip(),
-            encoding=encoding,
-            minified_body=minified,
-            body_sha256=digest,
-            method=signed_method,
-            path=signed_path,
-            timestamp=timestamp_text,
-            key_fingerprint=None,
+        # The trace's stages, kept as a tuple: the SignatureTrace is built only when read.
+        stages: TraceStages = (
+            string_to_sign,
+            signature,
+            encoding,
+            minified,
+            digest,
+            signed_method,
+            signed_path,
+            timestamp_text,
         )
         if not rsa_verify(raw_signature, data, self._public_key):
             try:
@@ -463,8 +549,8 @@ class _VerifierCore:
                 raise
             except _FOREIGN as err:
                 raise _unusable_body(err) from err
-            raise self._mismatch(trace, path)
-        return trace, data
+            raise self._mismatch(trace_from_stages(stages), path)
+        return stages, data
 
     def _mismatch(self, trace: SignatureTrace, signed_path: str) -> SignatureMismatchError:
         known = notification_by_path(signed_path)
@@ -604,7 +690,12 @@ class NotificationVerifier(_VerifierCore):
         checked = self._check(method, path, headers, body)
         claims = self._claims
         if claims is not None:
-            state = _call_store(claims.claim_all, checked.keys, expires_at=checked.expires_at)
+            try:
+                state = claims.claim_all(checked.keys, expires_at=checked.expires_at)
+            except BisnapError:
+                raise
+            except Exception as err:
+                raise _store_failure(err) from err
         else:
             state = "claimed"
             for key in checked.keys:
