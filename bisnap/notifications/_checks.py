@@ -155,24 +155,26 @@ def _required_headers(
     """X-TIMESTAMP, X-SIGNATURE, X-PARTNER-ID, X-EXTERNAL-ID, each present once."""
     if type(headers) is dict:
         # The common case, a plain dict of str: names lowered in one comprehension. Any
-        # doubt (a name that is not a str, two spellings of one name, a value missing or
-        # blank) takes the careful path below, which decides and words every error.
-        try:
-            lowered = dict(zip(map(str.lower, headers), headers.values(), strict=True))
-        except TypeError:  # a name that is not a str
-            lowered = {}
-        if lowered and len(lowered) == len(headers):
-            found = (
-                lowered.get("x-timestamp"),
-                lowered.get("x-signature"),
-                lowered.get("x-partner-id"),
-                lowered.get("x-external-id"),
-            )
-            for value in found:
-                if type(value) is not str or value == _CONFLICT or not value.strip():
-                    break
-            else:
-                return found  # type: ignore[return-value]
+        # doubt (a name that is not a str, two spellings of one name, a value missing, blank
+        # or not a str) takes the careful path below, which decides and words every error.
+        lowered = {name.lower(): value for name, value in headers.items() if type(name) is str}
+        timestamp = lowered.get("x-timestamp")
+        signature = lowered.get("x-signature")
+        partner_id = lowered.get("x-partner-id")
+        external_id = lowered.get("x-external-id")
+        if (
+            len(lowered) == len(headers)
+            and type(timestamp) is str
+            and type(signature) is str
+            and type(partner_id) is str
+            and type(external_id) is str
+            and timestamp.strip()
+            and signature.strip()
+            and partner_id.strip()
+            and external_id.strip()
+            and _CONFLICT not in (timestamp, signature, partner_id, external_id)
+        ):
+            return timestamp, signature, partner_id, external_id
     lowered = _lower_headers(headers)
     return (
         _required(lowered, X_TIMESTAMP, "x-timestamp"),

@@ -158,13 +158,11 @@ class _VerifierCore:
     def _route(self, path: str) -> tuple[str, NotificationEndpoint | None]:
         # The signed path and the catalogue entry of a request path, remembered for the few
         # paths a merchant serves (bounded: unknown paths cannot grow it without limit).
-        route = self._routes.get(path) if type(path) is str else None
-        if route is None:
-            signed = self.signed_path(path)
-            route = (signed, notification_by_path(signed))
-            if len(self._routes) >= _ROUTES:
-                self._routes.clear()
-            self._routes[path] = route
+        signed = self.signed_path(path)
+        route = (signed, notification_by_path(signed))
+        if len(self._routes) >= _ROUTES:
+            self._routes.clear()
+        self._routes[path] = route
         return route
 
     def _check(
@@ -175,7 +173,8 @@ class _VerifierCore:
         body: object,
     ) -> _Checked:
         raw = body if type(body) is bytes else require_raw_body(body)
-        signed_path, service = self._route(path)
+        route = self._routes.get(path) if type(path) is str else None
+        signed_path, service = route if route is not None else self._route(path)
         timestamp_text, signature, partner_id, external_id = _required_headers(headers)
 
         try:
