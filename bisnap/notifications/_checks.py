@@ -7,13 +7,12 @@ the small error builders the verifiers and their replay claims share. No I/O.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, NamedTuple, TypeVar
+from typing import Final, NamedTuple
 
 from bisnap.catalogue import NotificationEndpoint
 from bisnap.errors import (
-    BisnapError,
     BodyNotJSONError,
     ConfigurationError,
     HeaderError,
@@ -44,8 +43,6 @@ _LAST_INSTANT: Final = datetime.max.replace(tzinfo=UTC)
 _MISSING = "missing header"
 _MALFORMED = "malformed header"
 _FOREIGN = (ValueError, UnicodeError, OverflowError, RecursionError)
-
-_T = TypeVar("_T")
 
 
 # --- the pure steps ------------------------------------------------------------------------
@@ -246,15 +243,6 @@ def _store_failure(err: Exception) -> StoreUnavailableError:
     return StoreUnavailableError(
         f"the replay store failed ({type(err).__name__}); the notification was not accepted"
     )
-
-
-def _call_store(call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    try:
-        return call(*args, **kwargs)
-    except BisnapError:
-        raise
-    except Exception as err:
-        raise _store_failure(err) from err
 
 
 def _no_claim_store(store: object) -> ConfigurationError:

@@ -7,8 +7,9 @@ sync and async verifiers (`bisnap.notifications.verify`) only add the store call
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from bisnap import canonical
 from bisnap.catalogue import NotificationEndpoint, notification_by_path
@@ -34,33 +35,59 @@ from bisnap.notifications._checks import (
     _ONE_DAY,
     _ONE_SECOND,
     _ROUTES,
+    DEFAULT_LEASE,
+    DEFAULT_WINDOW,
+    _build,
     _check_lease,
     _check_prefix,
     _check_window,
     _Checked,
     _later,
+    _no_claim_store,
     _parse_timestamp,
     _required_headers,
     _shown,
     _unusable_body,
 )
-from bisnap.notifications.model import TraceStages, require_raw_body, trace_from_stages
+from bisnap.notifications.model import (
+    Notification,
+    TraceStages,
+    require_raw_body,
+    trace_from_stages,
+)
 from bisnap.signing import SignatureTrace, decode_signature, rsa_verify
 from bisnap.stores.protocols import ClaimState
 
+#: One store call a flow asks its shell to perform: (method, args, kwargs).
+StoreCall = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 
-class _VerifierCore:
-    """The configuration and the pure steps both verifiers share."""
+_S = TypeVar("_S")
+
+
+class _VerifierCore(Generic[_S]):
+    """The configuration and the pure steps both verifiers share.
+
+    `_S` is the replay store a verifier takes; each shell adopts it (`_adopt_store`).
+    """
+
+    _store: Any
+    _claims: Any
+
+    if TYPE_CHECKING:
+
+        @staticmethod
+        def _adopt_store(replay_store: _S | None, clock: Clock) -> tuple[Any, Any]: ...
 
     def __init__(
         self,
         *,
         public_key: PublicKeyInput,
         clock: Clock,
-        window: timedelta | None,
-        path_prefix: str | None,
-        namespace: str,
-        lease: timedelta,
+        window: timedelta | None = DEFAULT_WINDOW,
+        replay_store: _S | None = None,
+        path_prefix: str | None = None,
+        namespace: str = "bisnap:notify",
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         self._public_key = load_public_key(public_key)
         check_verifying_key(self._public_key)
@@ -83,6 +110,7 @@ class _VerifierCore:
             "",
         )
         self._routes: dict[str, tuple[str, NotificationEndpoint | None]] = {}
+        self._store, self._claims = self._adopt_store(replay_store, clock)
 
     @property
     def clock(self) -> Clock:
@@ -284,6 +312,42 @@ class _VerifierCore:
                 raise _unusable_body(err) from err
             raise self._mismatch(trace_from_stages(stages), path)
         return stages, data
+
+    # --- the replay claims, as steps: the sync and async shells only perform the calls ---
+
+    def _claim_flow(self, checked: _Checked) -> Generator[StoreCall, Any, Notification]:
+        """`verify`: claim both keys, committed at once; the notification when they were free."""
+        claims = self._claims
+        if claims is not None:
+            state = yield claims.claim_all, (checked.keys,), {"expires_at": checked.expires_at}
+        else:  # a store with claim() only: one key after the other
+            state = "claimed"
+            for key in checked.keys:
+                if not (yield self._store.claim, (key,), {"expires_at": checked.expires_at}):
+                    state = "in_progress"
+                    break
+        if state != "claimed":
+            raise self._replayed(checked, state)
+        return _build(checked)
+
+    def _begin_flow(self, checked: _Checked, holder: str) -> Generator[StoreCall, Any, None]:
+        """`receive`: hold both keys in progress for `holder` (the shell then parses the
+        body inside its block, so a body that is not JSON releases them too)."""
+        claims = self._claims
+        if claims is None:
+            raise _no_claim_store(self._store)
+        state = yield claims.begin, (checked.keys,), {"holder": holder, "lease": self._lease}
+        if state != "claimed":
+            raise self._replayed(checked, state)
+
+    def _release(self, checked: _Checked, holder: str) -> StoreCall:
+        """`receive`'s block raised: free the keys for the provider's retry."""
+        return self._claims.release, (checked.keys,), {"holder": holder}
+
+    def _commit(self, checked: _Checked, holder: str) -> StoreCall:
+        """`receive`'s block succeeded: the keys are processed until they expire."""
+        kwargs = {"holder": holder, "expires_at": checked.expires_at}
+        return self._claims.commit, (checked.keys,), kwargs
 
     def _mismatch(self, trace: SignatureTrace, signed_path: str) -> SignatureMismatchError:
         known = notification_by_path(signed_path)

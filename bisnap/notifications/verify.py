@@ -42,28 +42,24 @@ from __future__ import annotations
 
 import inspect
 import secrets as _random
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
 from bisnap.clock import Clock
 from bisnap.errors import BisnapError, ConfigurationError, StoreUnavailableError
-from bisnap.keys import PublicKeyInput
 from bisnap.notifications._checks import (
     DEFAULT_LEASE,
     DEFAULT_WINDOW,
     REQUIRED_HEADERS,
     _build,
-    _call_store,
     _is_claim_store,
-    _no_claim_store,
     _note_release_failure,
     _store_failure,
 )
-from bisnap.notifications._core import _VerifierCore
+from bisnap.notifications._core import StoreCall, _VerifierCore
 from bisnap.notifications.model import (
     TRANSACTION_STATUSES,
     Amount,
@@ -74,10 +70,11 @@ from bisnap.stores.base import MemoryOnceStore
 from bisnap.stores.protocols import (
     AsyncClaimStore,
     AsyncOnceStore,
-    ClaimState,
     ClaimStore,
     OnceStore,
 )
+
+_T = TypeVar("_T")
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -92,7 +89,7 @@ __all__ = [
 ]
 
 
-class NotificationVerifier(_VerifierCore):
+class NotificationVerifier(_VerifierCore[OnceStore]):
     """Verify Midtrans notifications (sync): headers, window, signature, replay, JSON.
 
     `public_key` is Midtrans's public key (PEM, DER, base64 or a key object); `clock` is
@@ -109,25 +106,13 @@ class NotificationVerifier(_VerifierCore):
         KeyFormatError: the public key cannot be loaded.
     """
 
-    def __init__(
-        self,
-        *,
-        public_key: PublicKeyInput,
-        clock: Clock,
-        window: timedelta | None = DEFAULT_WINDOW,
-        replay_store: OnceStore | None = None,
-        path_prefix: str | None = None,
-        namespace: str = "bisnap:notify",
-        lease: timedelta = DEFAULT_LEASE,
-    ) -> None:
-        super().__init__(
-            public_key=public_key,
-            clock=clock,
-            window=window,
-            path_prefix=path_prefix,
-            namespace=namespace,
-            lease=lease,
-        )
+    _store: OnceStore
+    _claims: ClaimStore | None
+
+    @staticmethod
+    def _adopt_store(
+        replay_store: OnceStore | None, clock: Clock
+    ) -> tuple[OnceStore, ClaimStore | None]:
         store: OnceStore = (
             replay_store if replay_store is not None else MemoryOnceStore(clock=clock)
         )
@@ -136,8 +121,7 @@ class NotificationVerifier(_VerifierCore):
                 "NotificationVerifier needs a sync replay store; this one is async",
                 hint="Use AsyncNotificationVerifier with an async store (AsyncRedisOnceStore).",
             )
-        self._store = store
-        self._claims: ClaimStore | None = store if _is_claim_store(store) else None  # type: ignore[assignment]
+        return store, store if _is_claim_store(store) else None  # type: ignore[return-value]
 
     def verify(
         self,
@@ -164,24 +148,7 @@ class NotificationVerifier(_VerifierCore):
             BodyNotJSONError: the body is not a JSON object.
             InputError: `body` is not bytes, or the path is outside `path_prefix`.
         """
-        checked = self._check(method, path, headers, body)
-        claims = self._claims
-        if claims is not None:
-            try:
-                state = claims.claim_all(checked.keys, expires_at=checked.expires_at)
-            except BisnapError:
-                raise
-            except Exception as err:
-                raise _store_failure(err) from err
-        else:
-            state = "claimed"
-            for key in checked.keys:
-                if not _call_store(self._store.claim, key, expires_at=checked.expires_at):
-                    state = "in_progress"
-                    break
-        if state != "claimed":
-            raise self._replayed(checked, state)
-        return _build(checked)
+        return _perform(self._claim_flow(self._check(method, path, headers, body)))
 
     @contextmanager
     def receive(
@@ -212,28 +179,45 @@ class NotificationVerifier(_VerifierCore):
             ConfigurationError: the replay store has only `claim()` (not a `ClaimStore`).
         """
         checked = self._check(method, path, headers, body)
-        claims = self._claims
-        if claims is None:
-            raise _no_claim_store(self._store)
         holder = _random.token_hex(16)
-        state = _call_store(claims.begin, checked.keys, holder=holder, lease=self._lease)
-        if state != "claimed":
-            raise self._replayed(checked, state)
+        _perform(self._begin_flow(checked, holder))
         try:
             yield _build(checked)
         except BaseException as exc:
             try:
-                _call_store(claims.release, checked.keys, holder=holder)
+                _call(self._release(checked, holder))
             except StoreUnavailableError as err:
                 _note_release_failure(exc, err)
             raise
-        _call_store(claims.commit, checked.keys, holder=holder, expires_at=checked.expires_at)
+        _call(self._commit(checked, holder))
 
     def __repr__(self) -> str:
         return f"NotificationVerifier({self._repr_fields()}, replay_store={self._store!r})"
 
 
-async def _acall_store(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _call(step: StoreCall) -> Any:
+    call, args, kwargs = step
+    try:
+        return call(*args, **kwargs)
+    except BisnapError:
+        raise
+    except Exception as err:
+        raise _store_failure(err) from err
+
+
+def _perform(flow: Generator[StoreCall, Any, _T]) -> _T:
+    # The sync shell of a flow: perform each store call it asks for, send back the answer.
+    try:
+        step = next(flow)
+        while True:
+            step = flow.send(_call(step))
+    except StopIteration as done:
+        result: _T = done.value
+        return result
+
+
+async def _acall(step: StoreCall) -> Any:
+    call, args, kwargs = step
     try:
         return await call(*args, **kwargs)
     except BisnapError:
@@ -242,7 +226,18 @@ async def _acall_store(call: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         raise _store_failure(err) from err
 
 
-class AsyncNotificationVerifier(_VerifierCore):
+async def _aperform(flow: Generator[StoreCall, Any, _T]) -> _T:
+    # The async shell of the same flows: the store calls awaited.
+    try:
+        step = next(flow)
+        while True:
+            step = flow.send(await _acall(step))
+    except StopIteration as done:
+        result: _T = done.value
+        return result
+
+
+class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore]):
     """`NotificationVerifier` for async code: the same steps, the store calls awaited.
 
     `replay_store` is an `AsyncOnceStore` (e.g. `AsyncRedisOnceStore`); a `MemoryOnceStore`
@@ -254,25 +249,13 @@ class AsyncNotificationVerifier(_VerifierCore):
         KeyFormatError: the public key cannot be loaded.
     """
 
-    def __init__(
-        self,
-        *,
-        public_key: PublicKeyInput,
-        clock: Clock,
-        window: timedelta | None = DEFAULT_WINDOW,
-        replay_store: AsyncOnceStore | MemoryOnceStore | None = None,
-        path_prefix: str | None = None,
-        namespace: str = "bisnap:notify",
-        lease: timedelta = DEFAULT_LEASE,
-    ) -> None:
-        super().__init__(
-            public_key=public_key,
-            clock=clock,
-            window=window,
-            path_prefix=path_prefix,
-            namespace=namespace,
-            lease=lease,
-        )
+    _store: AsyncOnceStore
+    _claims: AsyncClaimStore | None
+
+    @staticmethod
+    def _adopt_store(
+        replay_store: AsyncOnceStore | MemoryOnceStore | None, clock: Clock
+    ) -> tuple[AsyncOnceStore, AsyncClaimStore | None]:
         if replay_store is None:
             replay_store = MemoryOnceStore(clock=clock)
         if isinstance(replay_store, MemoryOnceStore):
@@ -284,8 +267,7 @@ class AsyncNotificationVerifier(_VerifierCore):
                 "AsyncNotificationVerifier needs an async replay store (async def claim)",
                 hint="Use AsyncRedisOnceStore, or NotificationVerifier with a sync store.",
             )
-        self._store = store
-        self._claims: AsyncClaimStore | None = store if _is_claim_store(store) else None  # type: ignore[assignment]
+        return store, store if _is_claim_store(store) else None  # type: ignore[return-value]
 
     async def verify(
         self,
@@ -303,22 +285,7 @@ class AsyncNotificationVerifier(_VerifierCore):
             HeaderError, TimestampOutOfWindowError, SignatureMismatchError, ReplayError,
             StoreUnavailableError, BodyNotJSONError, InputError: as the sync verifier.
         """
-        checked = self._check(method, path, headers, body)
-        claims = self._claims
-        state: ClaimState
-        if claims is not None:
-            state = await _acall_store(
-                claims.claim_all, checked.keys, expires_at=checked.expires_at
-            )
-        else:
-            state = "claimed"
-            for key in checked.keys:
-                if not await _acall_store(self._store.claim, key, expires_at=checked.expires_at):
-                    state = "in_progress"
-                    break
-        if state != "claimed":
-            raise self._replayed(checked, state)
-        return _build(checked)
+        return await _aperform(self._claim_flow(self._check(method, path, headers, body)))
 
     @asynccontextmanager
     async def receive(
@@ -337,26 +304,19 @@ class AsyncNotificationVerifier(_VerifierCore):
             the sync verifier.
         """
         checked = self._check(method, path, headers, body)
-        claims = self._claims
-        if claims is None:
-            raise _no_claim_store(self._store)
         holder = _random.token_hex(16)
-        state = await _acall_store(claims.begin, checked.keys, holder=holder, lease=self._lease)
-        if state != "claimed":
-            raise self._replayed(checked, state)
+        await _aperform(self._begin_flow(checked, holder))
         try:
             yield _build(checked)
         except BaseException as exc:
             # Shielded: a cancelled handler still releases (the store call is time-bounded).
             with anyio.CancelScope(shield=True):
                 try:
-                    await _acall_store(claims.release, checked.keys, holder=holder)
+                    await _acall(self._release(checked, holder))
                 except StoreUnavailableError as err:
                     _note_release_failure(exc, err)
             raise
-        await _acall_store(
-            claims.commit, checked.keys, holder=holder, expires_at=checked.expires_at
-        )
+        await _acall(self._commit(checked, holder))
 
     def __repr__(self) -> str:
         return f"AsyncNotificationVerifier({self._repr_fields()}, replay_store={self._store!r})"
