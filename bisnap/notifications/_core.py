@@ -7,7 +7,7 @@ sync and async verifiers (`bisnap.notifications.verify`) only add the store call
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -71,12 +71,13 @@ class _VerifierCore(Generic[_S]):
     """
 
     _store: Any
-    _claims: Any
+    _claims: Any  # the store when it can hold a claim in progress (receive), else None
+    _claimer: Any  # what verify calls claim_all on: the store, or an adapter over claim()
 
     if TYPE_CHECKING:
 
         @staticmethod
-        def _adopt_store(replay_store: _S | None, clock: Clock) -> tuple[Any, Any]: ...
+        def _adopt_store(replay_store: _S | None, clock: Clock) -> tuple[Any, Any, Any]: ...
 
     def __init__(
         self,
@@ -110,7 +111,7 @@ class _VerifierCore(Generic[_S]):
             "",
         )
         self._routes: dict[str, tuple[str, NotificationEndpoint | None]] = {}
-        self._store, self._claims = self._adopt_store(replay_store, clock)
+        self._store, self._claims, self._claimer = self._adopt_store(replay_store, clock)
 
     @property
     def clock(self) -> Clock:
@@ -313,30 +314,28 @@ class _VerifierCore(Generic[_S]):
             raise self._mismatch(trace_from_stages(stages), path)
         return stages, data
 
-    # --- the replay claims, as steps: the sync and async shells only perform the calls ---
+    # --- the replay claims, as store calls: the sync and async shells only perform them ---
 
-    def _claim_flow(self, checked: _Checked) -> Generator[StoreCall, Any, Notification]:
-        """`verify`: claim both keys, committed at once; the notification when they were free."""
-        claims = self._claims
-        if claims is not None:
-            state = yield claims.claim_all, (checked.keys,), {"expires_at": checked.expires_at}
-        else:  # a store with claim() only: one key after the other
-            state = "claimed"
-            for key in checked.keys:
-                if not (yield self._store.claim, (key,), {"expires_at": checked.expires_at}):
-                    state = "in_progress"
-                    break
+    def _claim_step(self, checked: _Checked) -> StoreCall:
+        """`verify`: claim both keys, committed at once (all or none)."""
+        return self._claimer.claim_all, (checked.keys,), {"expires_at": checked.expires_at}
+
+    def _accepted(self, checked: _Checked, state: ClaimState) -> Notification:
+        """The notification when its keys were free, else the replay."""
         if state != "claimed":
             raise self._replayed(checked, state)
         return _build(checked)
 
-    def _begin_flow(self, checked: _Checked, holder: str) -> Generator[StoreCall, Any, None]:
-        """`receive`: hold both keys in progress for `holder` (the shell then parses the
-        body inside its block, so a body that is not JSON releases them too)."""
+    def _begin_step(self, checked: _Checked, holder: str) -> StoreCall:
+        """`receive`: hold both keys in progress for `holder` (all or none)."""
         claims = self._claims
         if claims is None:
             raise _no_claim_store(self._store)
-        state = yield claims.begin, (checked.keys,), {"holder": holder, "lease": self._lease}
+        return claims.begin, (checked.keys,), {"holder": holder, "lease": self._lease}
+
+    def _held(self, checked: _Checked, state: ClaimState) -> None:
+        """`receive` goes on when the keys were free (the shell parses the body inside its
+        block, so a body that is not JSON releases them too)."""
         if state != "claimed":
             raise self._replayed(checked, state)
 

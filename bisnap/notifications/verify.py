@@ -42,9 +42,10 @@ from __future__ import annotations
 
 import inspect
 import secrets as _random
-from collections.abc import AsyncIterator, Generator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any
 
 import anyio
 
@@ -70,11 +71,10 @@ from bisnap.stores.base import MemoryOnceStore
 from bisnap.stores.protocols import (
     AsyncClaimStore,
     AsyncOnceStore,
+    ClaimState,
     ClaimStore,
     OnceStore,
 )
-
-_T = TypeVar("_T")
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -112,7 +112,7 @@ class NotificationVerifier(_VerifierCore[OnceStore]):
     @staticmethod
     def _adopt_store(
         replay_store: OnceStore | None, clock: Clock
-    ) -> tuple[OnceStore, ClaimStore | None]:
+    ) -> tuple[OnceStore, ClaimStore | None, ClaimStore | _ClaimEach]:
         store: OnceStore = (
             replay_store if replay_store is not None else MemoryOnceStore(clock=clock)
         )
@@ -121,7 +121,9 @@ class NotificationVerifier(_VerifierCore[OnceStore]):
                 "NotificationVerifier needs a sync replay store; this one is async",
                 hint="Use AsyncNotificationVerifier with an async store (AsyncRedisOnceStore).",
             )
-        return store, store if _is_claim_store(store) else None  # type: ignore[return-value]
+        if _is_claim_store(store):
+            return store, store, store  # type: ignore[return-value]
+        return store, None, _ClaimEach(store)
 
     def verify(
         self,
@@ -148,7 +150,8 @@ class NotificationVerifier(_VerifierCore[OnceStore]):
             BodyNotJSONError: the body is not a JSON object.
             InputError: `body` is not bytes, or the path is outside `path_prefix`.
         """
-        return _perform(self._claim_flow(self._check(method, path, headers, body)))
+        checked = self._check(method, path, headers, body)
+        return self._accepted(checked, _call(self._claim_step(checked)))
 
     @contextmanager
     def receive(
@@ -180,7 +183,7 @@ class NotificationVerifier(_VerifierCore[OnceStore]):
         """
         checked = self._check(method, path, headers, body)
         holder = _random.token_hex(16)
-        _perform(self._begin_flow(checked, holder))
+        self._held(checked, _call(self._begin_step(checked, holder)))
         try:
             yield _build(checked)
         except BaseException as exc:
@@ -195,6 +198,32 @@ class NotificationVerifier(_VerifierCore[OnceStore]):
         return f"NotificationVerifier({self._repr_fields()}, replay_store={self._store!r})"
 
 
+class _ClaimEach:
+    """`claim_all` over a store that has only `claim()`: one key after the other."""
+
+    def __init__(self, store: OnceStore) -> None:
+        self._store = store
+
+    def claim_all(self, keys: Sequence[str], *, expires_at: datetime) -> ClaimState:
+        for key in keys:
+            if not self._store.claim(key, expires_at=expires_at):
+                return "in_progress"
+        return "claimed"
+
+
+class _AsyncClaimEach:
+    """`_ClaimEach` for an async store."""
+
+    def __init__(self, store: AsyncOnceStore) -> None:
+        self._store = store
+
+    async def claim_all(self, keys: Sequence[str], *, expires_at: datetime) -> ClaimState:
+        for key in keys:
+            if not await self._store.claim(key, expires_at=expires_at):
+                return "in_progress"
+        return "claimed"
+
+
 def _call(step: StoreCall) -> Any:
     call, args, kwargs = step
     try:
@@ -205,17 +234,6 @@ def _call(step: StoreCall) -> Any:
         raise _store_failure(err) from err
 
 
-def _perform(flow: Generator[StoreCall, Any, _T]) -> _T:
-    # The sync shell of a flow: perform each store call it asks for, send back the answer.
-    try:
-        step = next(flow)
-        while True:
-            step = flow.send(_call(step))
-    except StopIteration as done:
-        result: _T = done.value
-        return result
-
-
 async def _acall(step: StoreCall) -> Any:
     call, args, kwargs = step
     try:
@@ -224,17 +242,6 @@ async def _acall(step: StoreCall) -> Any:
         raise
     except Exception as err:
         raise _store_failure(err) from err
-
-
-async def _aperform(flow: Generator[StoreCall, Any, _T]) -> _T:
-    # The async shell of the same flows: the store calls awaited.
-    try:
-        step = next(flow)
-        while True:
-            step = flow.send(await _acall(step))
-    except StopIteration as done:
-        result: _T = done.value
-        return result
 
 
 class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore]):
@@ -255,7 +262,7 @@ class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore])
     @staticmethod
     def _adopt_store(
         replay_store: AsyncOnceStore | MemoryOnceStore | None, clock: Clock
-    ) -> tuple[AsyncOnceStore, AsyncClaimStore | None]:
+    ) -> tuple[AsyncOnceStore, AsyncClaimStore | None, AsyncClaimStore | _AsyncClaimEach]:
         if replay_store is None:
             replay_store = MemoryOnceStore(clock=clock)
         if isinstance(replay_store, MemoryOnceStore):
@@ -267,7 +274,9 @@ class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore])
                 "AsyncNotificationVerifier needs an async replay store (async def claim)",
                 hint="Use AsyncRedisOnceStore, or NotificationVerifier with a sync store.",
             )
-        return store, store if _is_claim_store(store) else None  # type: ignore[return-value]
+        if _is_claim_store(store):
+            return store, store, store  # type: ignore[return-value]
+        return store, None, _AsyncClaimEach(store)
 
     async def verify(
         self,
@@ -285,7 +294,8 @@ class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore])
             HeaderError, TimestampOutOfWindowError, SignatureMismatchError, ReplayError,
             StoreUnavailableError, BodyNotJSONError, InputError: as the sync verifier.
         """
-        return await _aperform(self._claim_flow(self._check(method, path, headers, body)))
+        checked = self._check(method, path, headers, body)
+        return self._accepted(checked, await _acall(self._claim_step(checked)))
 
     @asynccontextmanager
     async def receive(
@@ -305,7 +315,7 @@ class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore])
         """
         checked = self._check(method, path, headers, body)
         holder = _random.token_hex(16)
-        await _aperform(self._begin_flow(checked, holder))
+        self._held(checked, await _acall(self._begin_step(checked, holder)))
         try:
             yield _build(checked)
         except BaseException as exc:
