@@ -257,30 +257,12 @@ def trace_from_stages(stages: TraceStages) -> SignatureTrace:
     )
 
 
-def verified_notification(
-    path: str,
-    service: NotificationEndpoint | None,
-    partner_id: str,
-    external_id: str,
-    timestamp: datetime,
-    timestamp_text: str,
-    stages: TraceStages,
-    raw_body: bytes,
-    body: Mapping[str, Any],
-) -> Notification:
-    """A `Notification` whose `trace` is built from `stages` when first read (hot path)."""
-    notification: Notification = object.__new__(Notification)
-    notification.__dict__.update(
-        path=path,
-        service=service,
-        partner_id=partner_id,
-        external_id=external_id,
-        timestamp=timestamp,
-        timestamp_text=timestamp_text,
-        _stages=stages,
-        raw_body=raw_body,
-        body=body,
-    )
+def trace_later(notification: Notification, stages: TraceStages) -> Notification:
+    """`notification` with its `trace` built from `stages` when first read (the hot path:
+    most handlers never read the trace)."""
+    fields = notification.__dict__
+    del fields["trace"]
+    fields["_stages"] = stages
     return notification
 
 
