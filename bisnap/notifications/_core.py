@@ -215,13 +215,10 @@ class _VerifierCore(Generic[_S]):
 
         # The instant in WIB: arithmetic between datetimes that share one tzinfo object skips
         # the offset lookups (the day and its end are WIB too).
-        if timestamp_text.endswith("+07:00"):
-            local = timestamp.replace(tzinfo=JAKARTA)
-        else:
-            try:
-                local = timestamp.astimezone(JAKARTA)
-            except OverflowError:  # at the ends of datetime's range: the instant as parsed
-                local = timestamp
+        try:
+            local = timestamp.astimezone(JAKARTA)
+        except OverflowError:  # at the ends of datetime's range: the instant as parsed
+            local = timestamp
         now = self._clock.now()
         window = self._window
         if window is not None:
