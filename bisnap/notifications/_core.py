@@ -1,7 +1,9 @@
 """`_VerifierCore`: the configuration and the pure steps both notification verifiers run.
 
-Steps 1-4 of the check (headers, X-TIMESTAMP, window, signature) and the replay keys; the
-sync and async verifiers (`bisnap.notifications.verify`) only add the store calls.
+Steps 1-4 of the check (headers, X-TIMESTAMP, window, signature), the replay keys, and
+the replay claims as store calls (`StoreCall`: method, args, kwargs) with what each answer
+means. The sync and async verifiers (`bisnap.notifications.verify`) only perform those
+calls, directly or awaited.
 """
 
 from __future__ import annotations
