@@ -23,11 +23,12 @@ from bisnap.errors import (
     ForbiddenError,
     HeaderError,
     InputError,
-    InvalidTokenError,
+    InputTypeError,
     KeyFormatError,
     KeyStrengthWarning,
     KeyTooSmallError,
     NotFoundError,
+    NotPicklableError,
     RateLimitError,
     ReplayError,
     RequestValidationError,
@@ -42,9 +43,13 @@ from bisnap.errors import (
     TimestampOutOfWindowError,
     TokenError,
     TokenExchangeError,
+    TokenRejectedError,
     TransportError,
     UnauthorizedError,
     VerificationError,
+)
+from bisnap.errors import (
+    InvalidTokenError as InvalidTokenError,  # deprecated alias of TokenRejectedError
 )
 from bisnap.explain import (
     Explanation,
@@ -154,7 +159,7 @@ __all__ = [
     "ForbiddenError",
     "HeaderError",
     "InputError",
-    "InvalidTokenError",
+    "InputTypeError",
     "KeyDescription",
     "KeyFormatError",
     "KeyPair",
@@ -163,6 +168,7 @@ __all__ = [
     "MemoryOnceStore",
     "MemoryTokenStore",
     "NotFoundError",
+    "NotPicklableError",
     "Notification",
     "NotificationReply",
     "NotificationVerifier",
@@ -195,6 +201,7 @@ __all__ = [
     "TokenError",
     "TokenExchangeError",
     "TokenProvider",
+    "TokenRejectedError",
     "TokenRequest",
     "TokenStore",
     "TransactionStatus",

@@ -4,7 +4,8 @@
 BisnapError
 ├── InputError (also ValueError)            bad input: says what was wrong and how to fix it
 │   ├── BodyNotJSONError                     .offset: byte offset of the problem
-│   ├── BodyTypeError (also TypeError)       a dict where the bytes sent belong
+│   ├── InputTypeError (also TypeError)      a value of the wrong Python type
+│   │   └── BodyTypeError                    a dict where the bytes sent belong
 │   ├── TimestampFormatError
 │   ├── KeyFormatError
 │   │   └── KeyTooSmallError                 partner private key under 2048 bits
@@ -18,6 +19,7 @@ BisnapError
 │   ├── SignatureMismatchError               .stage, .trace
 │   ├── TimestampOutOfWindowError            .direction ("too old"/"too new"), .skew
 │   └── ReplayError
+├── NotPicklableError (also TypeError)     a secret-bearing object refused to be pickled
 ├── TokenError
 │   └── TokenExchangeError                   .code: the parsed responseCode, if any
 ├── StoreError
@@ -26,7 +28,7 @@ BisnapError
     ├── ApiError                             a provider answered with a non-success code
     │   ├── BadRequestError                  400xx: a malformed or incomplete request
     │   ├── UnauthorizedError                401xx00
-    │   ├── InvalidTokenError                401xx01..04
+    │   ├── TokenRejectedError               401xx01..04 (old name InvalidTokenError: deprecated)
     │   ├── ForbiddenError                   403xx: refused for a business reason
     │   ├── NotFoundError                    404xx
     │   ├── ConflictError                    409xx00/409xx01
@@ -62,11 +64,12 @@ __all__ = [
     "ForbiddenError",
     "HeaderError",
     "InputError",
-    "InvalidTokenError",
+    "InputTypeError",
     "KeyFormatError",
     "KeyStrengthWarning",
     "KeyTooSmallError",
     "NotFoundError",
+    "NotPicklableError",
     "RateLimitError",
     "ReplayError",
     "RequestValidationError",
@@ -81,6 +84,7 @@ __all__ = [
     "TimestampOutOfWindowError",
     "TokenError",
     "TokenExchangeError",
+    "TokenRejectedError",
     "TransportError",
     "UnauthorizedError",
     "VerificationError",
@@ -96,9 +100,10 @@ class BisnapError(Exception):
     default_hint: ClassVar[str] = ""
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = _printable(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint if hint is not None else self.default_hint
+        self.hint = _printable(hint) if hint is not None else self.default_hint
 
     def __str__(self) -> str:
         return self.message
@@ -107,11 +112,23 @@ class BisnapError(Exception):
         return f"{type(self).__name__}({self.message!r}, hint={self.hint!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Rebuild from the (secret-free) message and hint only.
-        return (_rebuild, (type(self), self.message, self.hint, self._state()))
+        # Rebuild from the (secret-free) message, hint and data attributes only. A `.trace`
+        # (which may hold an access token) is never pickled: it comes back as None.
+        state = self._state()
+        if "trace" in vars(self):
+            state["trace"] = None
+        return (_rebuild, (type(self), self.message, self.hint, state))
 
     def _state(self) -> dict[str, Any]:
         return {}
+
+
+def _printable(text: str) -> str:
+    # A message may quote input holding lone surrogates (undecodable bytes, surrogateescape
+    # argv): shown as escapes, so printing or logging the error can never fail.
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _rebuild(cls: type[BisnapError], message: str, hint: str, state: dict[str, Any]) -> BisnapError:
@@ -149,7 +166,14 @@ class BodyNotJSONError(InputError):
         return {"reason": self.reason, "offset": self.offset}
 
 
-class BodyTypeError(InputError, TypeError):
+class InputTypeError(InputError, TypeError):
+    """A value of the wrong Python type (an int where a str belongs, ...).
+
+    Also a `TypeError`, so code that catches the built-in for wrong types keeps working.
+    """
+
+
+class BodyTypeError(InputTypeError):
     """A body that is not bytes or text (e.g. a dict): bisnap signs the exact bytes sent."""
 
     default_hint = (
@@ -268,9 +292,12 @@ class VerificationError(BisnapError):
 class SignatureMismatchError(VerificationError):
     """The presented signature does not match the one computed from the request.
 
-    `.stage` names the stage at which the mismatch was found (the vectors' stage names:
-    `minifiedBody`, `bodySha256`, `stringToSign`, `signature`); `.trace` is the verifier's
-    own trace (secrets masked in its repr).
+    `.stage` is the first stage that differs between the two sides compared, under the
+    vectors' stage names (`minifiedBody`, `bodySha256`, `stringToSign`, `signature`). A
+    verifier holds only the presented signature, so the first (and only) stage it can
+    compare is `signature`; whoever compares whole traces (`bisnap explain`,
+    `explain_service`, ...) sets the earlier stage that really differs. `.trace` is the
+    verifier's own trace (secrets masked in its repr; never pickled).
     """
 
     default_hint = (
@@ -340,6 +367,19 @@ class ReplayError(VerificationError):
 
     def _state(self) -> dict[str, Any]:
         return {"already_processed": self.already_processed}
+
+
+class NotPicklableError(BisnapError, TypeError):
+    """An object holding a secret (client secret, token) refused to be pickled.
+
+    Pickles end up in caches, task queues and files; bisnap never writes a secret there.
+    Also a `TypeError`, the exception pickle raises for objects it cannot pickle.
+    """
+
+    default_hint = (
+        "Store what you need explicitly (e.g. token.reveal() into your own encrypted "
+        "store), or pickle the object after dropping its secret."
+    )
 
 
 # --- tokens and stores --------------------------------------------------------------------
@@ -459,10 +499,15 @@ class UnauthorizedError(ApiError):
     )
 
 
-class InvalidTokenError(ApiError):
+class TokenRejectedError(ApiError):
     """401xx01..04: the access token or customer token is invalid, expired or unknown."""
 
     default_hint = "Fetch a new access token (TokenProvider refreshes it once automatically)."
+
+
+#: Deprecated alias of `TokenRejectedError`: the old name shadowed `jwt.InvalidTokenError`
+#: (pyjwt), which users import beside bisnap. Kept importable; not in `__all__`.
+InvalidTokenError = TokenRejectedError
 
 
 class ConflictError(ApiError):

@@ -12,18 +12,29 @@ import base64
 import binascii
 import functools
 import hashlib
+import os
 import re
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn, cast
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bisnap.errors import KeyFormatError, KeyStrengthWarning, KeyTooSmallError
+from bisnap.errors import (
+    InputError,
+    InputTypeError,
+    KeyFormatError,
+    KeyStrengthWarning,
+    KeyTooSmallError,
+    NotPicklableError,
+)
 
 __all__ = [
+    "MAX_GENERATED_KEY_BITS",
     "MIN_PARTNER_KEY_BITS",
     "KeyDescription",
     "KeyPair",
@@ -43,8 +54,98 @@ __all__ = [
 # (midtrans-core.md §1.2); provider keys of 1024 bits exist (Winpay, snap-standard.md §4.3).
 MIN_PARTNER_KEY_BITS = 2048
 
-PrivateKeyInput = rsa.RSAPrivateKey | bytes | str
-PublicKeyInput = rsa.RSAPublicKey | rsa.RSAPrivateKey | x509.Certificate | bytes | str
+PrivateKeyInput = rsa.RSAPrivateKey | bytes | str | os.PathLike[str]
+PublicKeyInput = (
+    rsa.RSAPublicKey | rsa.RSAPrivateKey | x509.Certificate | bytes | str | os.PathLike[str]
+)
+
+# A str key that holds no PEM and fits on one line may be the path of a key file.
+_PATH_MAX = 4096
+_KEY_SUFFIXES = (".pem", ".key", ".der", ".crt", ".cer", ".pub", ".p8", ".txt")
+
+
+def _key_data(data: object, what: str) -> bytes | str:
+    """The key material of `data`: the text or bytes given, or a key file's bytes.
+
+    `data` is PEM/DER/base64 text or bytes, a `pathlib.Path`, or a str naming an existing
+    file. A str that looks like a path (a directory separator, a key-file suffix) but names
+    no file is reported with the path, not as undecodable key text.
+
+    Raises:
+        InputTypeError: `data` is not bytes, str or a path.
+        KeyFormatError: a path that is not a readable file.
+    """
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, bytearray | memoryview):
+        return bytes(data)
+    if isinstance(data, os.PathLike):
+        return _read_key_file(os.fspath(data), what)
+    if not isinstance(data, str):
+        raise InputTypeError(
+            f"the {what} must be PEM/DER text or bytes, a path or a key object, "
+            f"not {type(data).__name__}",
+            hint="Pass the PEM text, the DER bytes, or the key file's path.",
+        )
+    if "-----" in data or "\n" in data or len(data) > _PATH_MAX or not data.strip():
+        return data
+    candidate = data.strip()
+    if "\n" in candidate:
+        return data
+    expanded = os.path.expanduser(candidate)
+    try:
+        is_file = os.path.isfile(expanded)
+    except ValueError:  # an embedded NUL: not a path
+        return data
+    if is_file:
+        return _read_key_file(expanded, what)
+    if os.path.isdir(expanded):
+        raise KeyFormatError(f"the {what} path {candidate!r} is a directory, not a key file")
+    return data
+
+
+def _looks_like_path(text: str) -> bool:
+    text = text.strip()
+    if not text or "\n" in text or len(text) > _PATH_MAX:
+        return False
+    return (
+        text.startswith(("/", "./", "../", "~", ".\\"))
+        or "\\" in text
+        or text.lower().endswith(_KEY_SUFFIXES)
+        or (os.sep in text and " " not in text and "." in text.rsplit(os.sep, 1)[-1])
+    )
+
+
+def _no_key_file(text: str, what: str) -> KeyFormatError:
+    path = text.strip()
+    return KeyFormatError(
+        f"the {what} looks like a file path, but there is no file at {path!r}",
+        hint="Check the path (relative paths start from the current directory), or pass the "
+        "key's PEM text instead.",
+    )
+
+
+def _read_key_file(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError as err:
+        raise KeyFormatError(
+            f"the {what} file {path!r} does not exist",
+            hint="Check the path (relative paths start from the current directory).",
+        ) from err
+    except IsADirectoryError as err:
+        raise KeyFormatError(f"the {what} path {path!r} is a directory, not a key file") from err
+    except OSError as err:
+        raise KeyFormatError(
+            f"cannot read the {what} file {path!r} ({err.strerror})",
+            hint="Check the file's permissions.",
+        ) from err
+
+
+# Concrete key classes already seen: `type(x) in set` is ~20x cheaper than the ABC
+# isinstance check on every signature.
+_PRIVATE_TYPES: set[type] = set()
+_PUBLIC_TYPES: set[type] = set()
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.DOTALL)
 
@@ -95,9 +196,14 @@ def _der_from(raw: bytes) -> bytes | None:
 
 
 def _password(password: bytes | str | None) -> bytes | None:
-    if password is None:
-        return None
-    return password.encode("utf-8") if isinstance(password, str) else password
+    if password is None or isinstance(password, bytes):
+        return password
+    if not isinstance(password, str):
+        raise InputTypeError(f"a key password is bytes or str, not {type(password).__name__}")
+    try:
+        return password.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise KeyFormatError("the key password is not UTF-8 text") from err
 
 
 def load_private_key(
@@ -108,16 +214,20 @@ def load_private_key(
     Raises:
         KeyFormatError: not a key, a public key, not RSA, wrong or missing password.
     """
+    if type(data) in _PRIVATE_TYPES:
+        return data  # type: ignore[return-value]  # a concrete RSAPrivateKey type seen before
     if isinstance(data, rsa.RSAPrivateKey):
+        _PRIVATE_TYPES.add(type(data))
         return data
     if isinstance(data, rsa.RSAPublicKey | x509.Certificate):
         raise KeyFormatError(
             "a public key was given where the private key is needed",
             hint="Signing needs your private key; the public key is what you register.",
         )
-    if isinstance(data, bytes | str) and password is None:
-        return _load_private_cached(data)
-    return _load_private(data, _password(password))
+    material = _key_data(data, "private key")
+    if password is None:
+        return _load_private_cached(material)
+    return _load_private(material, _password(password))
 
 
 @functools.lru_cache(maxsize=32)
@@ -141,6 +251,8 @@ def _load_private(data: bytes | str, password: bytes | None) -> rsa.RSAPrivateKe
         else:
             der = _der_from(raw)
             if der is None:
+                if isinstance(data, str) and _looks_like_path(data):
+                    raise _no_key_file(data, "private key")
                 raise KeyFormatError("the private key is neither PEM, DER nor base64 DER")
             key = serialization.load_der_private_key(der, password=password)
     except KeyFormatError:
@@ -183,13 +295,16 @@ def load_public_key(data: PublicKeyInput) -> rsa.RSAPublicKey:
     Raises:
         KeyFormatError: not a key, not RSA, damaged.
     """
+    if type(data) in _PUBLIC_TYPES:
+        return data  # type: ignore[return-value]  # a concrete RSAPublicKey type seen before
     if isinstance(data, rsa.RSAPublicKey):
+        _PUBLIC_TYPES.add(type(data))
         return data
     if isinstance(data, rsa.RSAPrivateKey):
         return data.public_key()
     if isinstance(data, x509.Certificate):
         return _rsa_public(data.public_key())
-    return _load_public_cached(data)
+    return _load_public_cached(_key_data(data, "public key"))
 
 
 @functools.lru_cache(maxsize=64)
@@ -207,6 +322,8 @@ def _load_public_cached(data: bytes | str) -> rsa.RSAPublicKey:
             return _rsa_public(serialization.load_pem_public_key(raw))
         der = _der_from(raw)
         if der is None:
+            if isinstance(data, str) and _looks_like_path(data):
+                raise _no_key_file(data, "public key")
             raise KeyFormatError("the public key is neither PEM, DER nor base64 DER")
         for loader in (_der_public, _der_certificate, _der_private_public):
             key = loader(der)
@@ -286,13 +403,21 @@ def fingerprint(key: PublicKeyInput | rsa.RSAPrivateKey) -> str:
 
     For a private key, the fingerprint of its public half (so the two can be compared).
     """
-    if isinstance(key, rsa.RSAPrivateKey):
-        resolved: rsa.RSAPublicKey | rsa.RSAPrivateKey = key
-    elif isinstance(key, bytes | str) and b"PRIVATE" in _normalise(key)[:40]:
+    if type(key) in _PRIVATE_TYPES or isinstance(key, rsa.RSAPrivateKey):
+        return _private_fingerprint(cast(rsa.RSAPrivateKey, key))
+    resolved: rsa.RSAPublicKey | rsa.RSAPrivateKey
+    if isinstance(key, bytes | str) and b"PRIVATE" in _normalise(key)[:40]:
         resolved = load_private_key(key)
     else:
         resolved = load_public_key(key)
     return "SHA256:" + hashlib.sha256(_spki_der(resolved)).hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _private_fingerprint(key: rsa.RSAPrivateKey) -> str:
+    # Keyed by the key object (hashed by identity): signing with one loaded key pays the
+    # SPKI encoding once, not per signature.
+    return "SHA256:" + hashlib.sha256(_spki_der(key)).hexdigest()
 
 
 def keys_match(private_key: PrivateKeyInput, public_key: PublicKeyInput) -> bool:
@@ -348,15 +473,34 @@ class KeyPair:
     def __repr__(self) -> str:
         return f"KeyPair(bits={self.private_key.key_size}, fingerprint={self.fingerprint!r})"
 
+    def __reduce__(self) -> NoReturn:
+        raise NotPicklableError(
+            "a KeyPair holds a private key and cannot be pickled; write private_pem() to a "
+            "file with restricted permissions instead"
+        )
+
+
+#: The largest key `generate_key_pair` makes (bigger keys take minutes and no provider asks).
+MAX_GENERATED_KEY_BITS = 8192
+
 
 def generate_key_pair(bits: int = 2048) -> KeyPair:
     """Generate the RSA pair Midtrans's credential exchange asks for (2048 bits, e = 65537).
 
     Raises:
         KeyTooSmallError: `bits` under 2048.
+        InputError: `bits` over 8192 (`MAX_GENERATED_KEY_BITS`).
+        InputTypeError: `bits` is not an int.
     """
+    if not isinstance(bits, int) or isinstance(bits, bool):
+        raise InputTypeError(f"bits must be an int, not {type(bits).__name__}")
     if bits < MIN_PARTNER_KEY_BITS:
         raise KeyTooSmallError(f"{bits} bits is too small; SNAP partners need at least 2048")
+    if bits > MAX_GENERATED_KEY_BITS:
+        raise InputError(
+            f"{bits} bits is more than bisnap generates (at most {MAX_GENERATED_KEY_BITS})",
+            hint="Use 2048 (what SNAP providers ask for), 3072 or 4096.",
+        )
     return KeyPair(rsa.generate_private_key(public_exponent=65537, key_size=bits))
 
 
@@ -371,13 +515,15 @@ class KeyDescription:
     fingerprint: str
 
 
-def describe_key(data: bytes | str, *, password: bytes | str | None = None) -> KeyDescription:
+def describe_key(
+    data: bytes | str | os.PathLike[str], *, password: bytes | str | None = None
+) -> KeyDescription:
     """Tell what kind of key `data` is (format, size, fingerprint) without showing it.
 
     Raises:
         KeyFormatError: not a key bisnap can read.
     """
-    raw = _normalise(data)
+    raw = _normalise(_key_data(data, "key"))
     if raw.startswith(b"-----BEGIN"):
         encoding = "pem"
         label = raw.split(b"-----", 2)[1].decode("ascii", "replace").removeprefix("BEGIN ")

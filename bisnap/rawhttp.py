@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
-from bisnap.errors import InputError
+from bisnap.errors import InputError, InputTypeError
 from bisnap.headers import redact_headers
 from bisnap.secrets import Secret
 
@@ -56,6 +57,12 @@ class RawRequest:
         """The headers with `Authorization` and other credentials masked."""
         return redact_headers(self.headers)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickle carries the headers redacted and no bearer token (caches and task
+        # queues pickle without asking).
+        headers = tuple(self.redacted_headers().items())
+        return (RawRequest, (self.method, self.path, headers, self.body, None))
+
     def __repr__(self) -> str:
         size = None if self.body is None else len(self.body)
         return (
@@ -66,7 +73,13 @@ class RawRequest:
 
 def _reduce_target(target: str) -> str:
     if "://" in target:
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError as err:  # e.g. an unclosed IPv6 bracket: http://[::1/x
+            raise InputError(
+                "the request target is not a valid URL",
+                hint="The request line must carry the path, e.g. '/v1.0/transfer-va/create-va'.",
+            ) from err
         path = parts.path or "/"
         return path + (f"?{parts.query}" if parts.query else "")
     return target
@@ -79,9 +92,25 @@ def parse_raw_request(data: bytes | str) -> RawRequest:
     newline) is cut to `Content-Length`; an empty body is None.
 
     Raises:
-        InputError: no request line, a malformed request line or header line.
+        InputError: no request line, a malformed request line or header line, or str input
+            that is not UTF-8 text (a lone surrogate).
+        InputTypeError: `data` is neither bytes nor str.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if isinstance(data, str):
+        try:
+            raw = data.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InputError(
+                "the request text is not UTF-8 (it holds a lone surrogate)",
+                hint="Pass the captured request as bytes, exactly as read from the file.",
+            ) from err
+    elif isinstance(data, bytes | bytearray | memoryview):
+        raw = bytes(data)
+    else:
+        raise InputTypeError(
+            f"a raw request is bytes or str, not {type(data).__name__}",
+            hint="Pass the captured request as bytes, exactly as read from the file.",
+        )
     raw = raw.lstrip(b"\r\n")
     head, body = _split_head(raw)
     try:
@@ -161,7 +190,9 @@ def _split_head(raw: bytes) -> tuple[bytes, bytes]:
 
 def _fit_body(body: bytes, headers: list[tuple[str, str]]) -> bytes:
     length = next((v for n, v in headers if n.lower() == "content-length"), None)
-    if length is not None and length.isdigit():
+    # ASCII digits only ("²".isdigit() is true), and a length no body can exceed: a
+    # 5,000-digit value is as good as no Content-Length (and int() would refuse it).
+    if length is not None and length.isascii() and length.isdigit() and len(length) <= 18:
         size = int(length)
         if len(body) > size and not body[size:].strip():
             return body[:size]

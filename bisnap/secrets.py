@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
+from bisnap.errors import InputTypeError, NotPicklableError
+
 __all__ = ["AccessToken", "Secret", "mask", "reveal"]
 
 _MASK = "********"
@@ -37,9 +39,14 @@ class Secret:
     def __init__(self, value: str | Secret) -> None:
         raw = value.reveal() if isinstance(value, Secret) else value
         if not isinstance(raw, str):
-            raise TypeError("Secret takes a str")
+            raise InputTypeError(
+                f"Secret takes a str, not {type(raw).__name__}",
+                hint="Pass the secret's text, e.g. Secret(os.environ['BISNAP_CLIENT_SECRET']).",
+            )
         self._value = raw
-        self._fingerprint = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]
+        # surrogatepass: a value with a lone surrogate still gets a fingerprint; using it
+        # where bytes are needed (an HMAC key) is refused there with a bisnap error.
+        self._fingerprint = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
     def reveal(self) -> str:
         """Return the secret value. Call it only where the value must go on the wire."""
@@ -61,7 +68,10 @@ class Secret:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Secret):
-            return hmac.compare_digest(self._value.encode(), other._value.encode())
+            return hmac.compare_digest(
+                self._value.encode("utf-8", "surrogatepass"),
+                other._value.encode("utf-8", "surrogatepass"),
+            )
         return NotImplemented
 
     def __hash__(self) -> int:
@@ -74,7 +84,9 @@ class Secret:
         return bool(self._value)
 
     def __reduce__(self) -> NoReturn:
-        raise TypeError("bisnap secrets cannot be pickled; store them with .reveal() explicitly")
+        raise NotPicklableError(
+            "bisnap secrets cannot be pickled; store them with .reveal() explicitly"
+        )
 
 
 def reveal(value: str | Secret) -> str:
@@ -158,7 +170,9 @@ class AccessToken:
         return hash((self.value.fingerprint, self.expires_at))
 
     def __reduce__(self) -> NoReturn:
-        raise TypeError("bisnap tokens cannot be pickled; store them with .reveal() explicitly")
+        raise NotPicklableError(
+            "bisnap tokens cannot be pickled; store them with .reveal() explicitly"
+        )
 
     def __getstate__(self) -> Any:
-        raise TypeError("bisnap tokens cannot be pickled")
+        raise NotPicklableError("bisnap tokens cannot be pickled")

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -28,11 +28,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from bisnap import canonical
 from bisnap.errors import (
     InputError,
+    InputTypeError,
     SecretFormatError,
     SignatureFormatError,
     SignatureMismatchError,
 )
 from bisnap.keys import (
+    MIN_PARTNER_KEY_BITS,
     PrivateKeyInput,
     PublicKeyInput,
     check_signing_key,
@@ -70,32 +72,131 @@ STAGES = ("minifiedBody", "bodySha256", "stringToSign", "signature")
 _HMAC_BYTES = 64  # HMAC-SHA512
 
 
-@dataclass(frozen=True, repr=False)
+_TRACE_FIELDS = (
+    "kind",
+    "string_to_sign",
+    "signature",
+    "encoding",
+    "minified_body",
+    "body_sha256",
+    "method",
+    "path",
+    "timestamp",
+    "key_fingerprint",
+)
+
+
 class SignatureTrace:
-    """Every stage of one signature computation.
+    """Every stage of one signature computation (immutable).
 
     `minified_body` and `body_sha256` are None for the access-token signature.
     `string_to_sign` is the exact string signed; it contains the access token for the
-    symmetric service signature, so `repr()` and `masked_string_to_sign` mask that segment.
+    symmetric service signature, so `repr()` and `masked_string_to_sign` mask that segment,
+    and a pickled trace carries the masked string only (the token never reaches the bytes).
     """
 
-    kind: Kind
-    string_to_sign: str
-    signature: str
-    encoding: Encoding
-    minified_body: bytes | None = None
-    body_sha256: str | None = None
-    method: str | None = None
-    path: str | None = None
-    timestamp: str | None = None
-    key_fingerprint: str | None = None
-    _token: str | None = field(default=None, compare=False)
+    # One tuple holds every stage: building a trace is one allocation, and the attributes
+    # below are read-only properties over it (attached after the class).
+    __slots__ = ("_stages",)
+    _stages: tuple[Any, ...]
+
+    if TYPE_CHECKING:
+
+        @property
+        def kind(self) -> Kind: ...
+        @property
+        def string_to_sign(self) -> str: ...
+        @property
+        def signature(self) -> str: ...
+        @property
+        def encoding(self) -> Encoding: ...
+        @property
+        def minified_body(self) -> bytes | None: ...
+        @property
+        def body_sha256(self) -> str | None: ...
+        @property
+        def method(self) -> str | None: ...
+        @property
+        def path(self) -> str | None: ...
+        @property
+        def timestamp(self) -> str | None: ...
+        @property
+        def key_fingerprint(self) -> str | None: ...
+        @property
+        def _token(self) -> str | None: ...
+
+    def __init__(
+        self,
+        *,
+        kind: Kind,
+        string_to_sign: str,
+        signature: str,
+        encoding: Encoding,
+        minified_body: bytes | None = None,
+        body_sha256: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        timestamp: str | None = None,
+        key_fingerprint: str | None = None,
+        _token: str | None = None,
+    ) -> None:
+        _SET_STAGES(
+            self,
+            (
+                kind,
+                string_to_sign,
+                signature,
+                encoding,
+                minified_body,
+                body_sha256,
+                method,
+                path,
+                timestamp,
+                key_fingerprint,
+                _token,
+            ),
+        )
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"SignatureTrace is immutable: cannot assign {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"SignatureTrace is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not SignatureTrace:
+            return NotImplemented
+        return self._stages[:-1] == other._stages[:-1]  # the token is not compared
+
+    def __hash__(self) -> int:
+        return hash(self._stages[:-1])
+
+    def replace(self, **changes: Any) -> SignatureTrace:
+        """A copy with `changes` applied (the field names of the constructor)."""
+        state = dict(zip((*_TRACE_FIELDS, "_token"), self._stages, strict=True))
+        unknown = set(changes) - state.keys()
+        if unknown:
+            raise InputTypeError(
+                f"SignatureTrace has no field {sorted(unknown)[0]!r}",
+                hint=f"Replace one of: {', '.join(state)}.",
+            )
+        state.update(changes)
+        return SignatureTrace(**state)
+
+    __replace__ = replace  # copy.replace() (Python 3.13+)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The token goes nowhere: the pickle holds the masked string to sign and no token.
+        state = dict(zip(_TRACE_FIELDS, self._stages, strict=False))
+        state["string_to_sign"] = self.masked_string_to_sign
+        return (_rebuild_trace, (state,))
 
     @property
     def masked_string_to_sign(self) -> str:
         """The string to sign with the access-token segment masked."""
-        if self._token:
-            return self.string_to_sign.replace(f":{self._token}:", f":{mask(self._token)}:", 1)
+        token = self._token
+        if token:
+            return self.string_to_sign.replace(f":{token}:", f":{mask(token)}:", 1)
         return self.string_to_sign
 
     @property
@@ -127,6 +228,61 @@ class SignatureTrace:
         )
 
 
+_SET_STAGES = vars(SignatureTrace)["_stages"].__set__  # the slot's own setter
+
+
+def _stage_property(index: int, name: str) -> property:
+    def get(trace: SignatureTrace) -> Any:
+        return trace._stages[index]
+
+    return property(get, doc=f"The {name} stage.")
+
+
+for _index, _name in enumerate((*_TRACE_FIELDS, "_token")):
+    setattr(SignatureTrace, _name, _stage_property(_index, _name))
+
+
+def _rebuild_trace(state: dict[str, Any]) -> SignatureTrace:
+    return SignatureTrace(**state)
+
+
+def _new_trace(
+    kind: Kind,
+    string_to_sign: str,
+    signature: str,
+    encoding: Encoding,
+    minified_body: bytes | None,
+    body_sha256: str | None,
+    method: str | None,
+    path: str | None,
+    timestamp: str | None,
+    key_fingerprint: str | None,
+    token: str | None,
+) -> SignatureTrace:
+    # The hot paths' constructor: positional, one tuple, no keyword parsing, no __init__.
+    trace: SignatureTrace = _NEW(SignatureTrace)
+    _SET_STAGES(
+        trace,
+        (
+            kind,
+            string_to_sign,
+            signature,
+            encoding,
+            minified_body,
+            body_sha256,
+            method,
+            path,
+            timestamp,
+            key_fingerprint,
+            token,
+        ),
+    )
+    return trace
+
+
+_NEW = object.__new__
+
+
 # --- primitives ------------------------------------------------------------------------
 
 
@@ -135,7 +291,7 @@ def encode_signature(raw: bytes, encoding: Encoding) -> str:
     # SNAP: output encoding is not fixed by the standard; Midtrans uses base64, some
     # providers lowercase hex (snap-standard.md §1.2, §4.4).
     if encoding == "base64":
-        return base64.b64encode(raw).decode("ascii")
+        return binascii.b2a_base64(raw, newline=False).decode("ascii")
     if encoding == "hex":
         return raw.hex()
     raise InputError(f"unknown signature encoding {encoding!r}", hint="Use 'base64' or 'hex'.")
@@ -147,23 +303,32 @@ def decode_signature(signature: str | bytes, expected_length: int) -> tuple[byte
     Raises:
         SignatureFormatError: empty, neither base64 nor hex, or the wrong length.
     """
-    if isinstance(signature, bytes):
-        try:
-            signature = signature.decode("ascii")
-        except UnicodeDecodeError as err:
-            raise SignatureFormatError("signature has non-ASCII bytes") from err
-    if not isinstance(signature, str):
-        raise SignatureFormatError(f"signature must be a str, not {type(signature).__name__}")
+    raw, encoding, _ = _decode_signature(signature, expected_length)
+    return raw, encoding
+
+
+def _decode_signature(signature: object, expected_length: int) -> tuple[bytes, Encoding, str]:
+    # One decode per request: the raw bytes, the encoding and the stripped text (for the trace).
+    if type(signature) is not str:
+        if isinstance(signature, bytes):
+            try:
+                signature = signature.decode("ascii")
+            except UnicodeDecodeError as err:
+                raise SignatureFormatError("signature has non-ASCII bytes") from err
+        if not isinstance(signature, str):
+            raise SignatureFormatError(f"signature must be a str, not {type(signature).__name__}")
     text = signature.strip()
     if not text:
         raise SignatureFormatError("signature is empty")
+    if not text.isascii():
+        raise SignatureFormatError("signature has non-ASCII characters")
     if len(text) == 2 * expected_length:
         try:
-            return bytes.fromhex(text), "hex"
+            return bytes.fromhex(text), "hex", text
         except ValueError:
             pass
     try:
-        raw = base64.b64decode(text, validate=True)
+        raw = binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError) as err:
         raise SignatureFormatError(
             f"signature ({len(text)} characters) is neither base64 nor hex"
@@ -172,12 +337,36 @@ def decode_signature(signature: str | bytes, expected_length: int) -> tuple[byte
         raise SignatureFormatError(
             f"signature decodes to {len(raw)} bytes; expected {expected_length}"
         )
-    return raw, "base64"
+    return raw, "base64", text
+
+
+def _secret_text(client_secret: str | Secret) -> str:
+    value = client_secret if type(client_secret) is str else reveal(client_secret)
+    if not isinstance(value, str):
+        raise InputTypeError(
+            f"client secret must be a str or Secret, not {type(value).__name__}",
+            hint="Pass the client secret string the provider gave you.",
+        )
+    return value
+
+
+def _hmac_sha512(client_secret: str | Secret, data: bytes) -> bytes:
+    mac = _keyed_sha512(_secret_text(client_secret)).copy()
+    mac.update(data)
+    return mac.digest()
+
+
+@functools.lru_cache(maxsize=16)
+def _keyed_sha512(secret: str) -> hmac.HMAC:
+    # The HMAC key schedule, computed once per client secret (a service signs many
+    # requests with one secret); each signature copies it. The cache holds what the
+    # caller's configuration holds already, and is never shown or pickled.
+    return hmac.new(_secret_bytes(secret), digestmod=hashlib.sha512)
 
 
 def _secret_bytes(client_secret: str | Secret) -> bytes:
-    value = reveal(client_secret)
-    if not isinstance(value, str) or not value:
+    value = _secret_text(client_secret)
+    if not value:
         raise SecretFormatError("client secret is empty", hint="Pass the client secret.")
     if "-----BEGIN" in value:
         raise SecretFormatError(
@@ -189,29 +378,64 @@ def _secret_bytes(client_secret: str | Secret) -> bytes:
         )
     # SNAP: the HMAC key is the client secret's UTF-8 bytes, never base64-decoded
     # (snap-standard.md §4.4 "HMAC key").
-    return value.encode("utf-8")
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise SecretFormatError(
+            "the client secret is not UTF-8 text (it holds a lone surrogate)",
+            hint="Read the client secret as UTF-8 text, exactly as the provider issued it.",
+        ) from None
+
+
+def _not_utf8(*parts: tuple[str, str]) -> InputError:
+    """The error for a string to sign that is not UTF-8: the part is named, never shown."""
+    for name, value in parts:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return InputError(
+                f"the {name} is not UTF-8 text (it holds a lone surrogate, e.g. from "
+                "undecodable bytes)",
+                hint=f"Pass the {name} exactly as sent, decoded as UTF-8.",
+            )
+    return InputError(
+        "the string to sign is not UTF-8 text",
+        hint="Pass every part exactly as sent, decoded as UTF-8.",
+    )
 
 
 def hmac_sha512(string_to_sign: str, client_secret: str | Secret) -> bytes:
-    """HMAC-SHA512 of `string_to_sign` keyed with the client secret's UTF-8 bytes."""
-    return hmac.new(
-        _secret_bytes(client_secret), string_to_sign.encode("utf-8"), hashlib.sha512
-    ).digest()
+    """HMAC-SHA512 of `string_to_sign` keyed with the client secret's UTF-8 bytes.
+
+    Raises:
+        SecretFormatError: the client secret is empty, a PEM or not UTF-8 text.
+        InputError: the string to sign is not UTF-8 text.
+    """
+    _secret_bytes(client_secret)  # refuse an unusable secret before the string
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8() from None
+    return _hmac_sha512(client_secret, data)
 
 
 def rsa_sign(data: bytes, private_key: rsa.RSAPrivateKey) -> bytes:
     """SHA256withRSA: RSASSA-PKCS1-v1_5 over SHA-256."""
     # SNAP: SHA256withRSA (snap-standard.md §1.1) = RSASSA-PKCS1-v1_5 with SHA-256.
-    return private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    return private_key.sign(data, _PKCS1V15, _SHA256)
 
 
 def rsa_verify(signature: bytes, data: bytes, public_key: rsa.RSAPublicKey) -> bool:
     """True when `signature` is a SHA256withRSA signature of `data`."""
     try:
-        public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+        public_key.verify(signature, data, _PKCS1V15, _SHA256)
     except InvalidSignature:
         return False
     return True
+
+
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 
 
 def _signing_key(private_key: PrivateKeyInput) -> rsa.RSAPrivateKey:
@@ -220,10 +444,12 @@ def _signing_key(private_key: PrivateKeyInput) -> rsa.RSAPrivateKey:
     return key
 
 
-def _verifying_key(public_key: PublicKeyInput) -> rsa.RSAPublicKey:
+def _verifying_key(public_key: PublicKeyInput) -> tuple[rsa.RSAPublicKey, int]:
     key = load_public_key(public_key)
-    check_verifying_key(key)
-    return key
+    size = key.key_size
+    if size < MIN_PARTNER_KEY_BITS:
+        check_verifying_key(key)
+    return key, size // 8
 
 
 def _mismatch(
@@ -231,6 +457,8 @@ def _mismatch(
 ) -> SignatureMismatchError:
     if not checked:
         minify(body)  # a body that is not JSON is the better answer than "mismatch"
+    # A verifier holds only the presented signature: the one stage it compares is the
+    # signature itself; `explain` compares whole traces and names an earlier stage.
     return SignatureMismatchError(
         f"{what} signature does not match the request", stage="signature", trace=trace
     )
@@ -250,18 +478,29 @@ def sign_access_token(
 
     Raises:
         KeyFormatError, KeyTooSmallError: the private key is unusable or under 2048 bits.
-        InputError: empty client key or timestamp.
+        InputError: empty client key or timestamp, or either is not UTF-8 text.
     """
     key = _signing_key(private_key)
-    string_to_sign = canonical.access_token_string(client_key, timestamp)
-    raw = rsa_sign(string_to_sign.encode("utf-8"), key)
-    return SignatureTrace(
-        kind="access_token",
-        string_to_sign=string_to_sign,
-        signature=encode_signature(raw, encoding),
-        encoding=encoding,
-        timestamp=timestamp,
-        key_fingerprint=fingerprint(key),
+    ck = canonical.signed_client_key(client_key)
+    ts = canonical.signed_timestamp(timestamp)
+    string_to_sign = canonical.format_access_token(ck, ts)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("client key", ck), ("timestamp", ts)) from None
+    raw = rsa_sign(data, key)
+    return _new_trace(
+        "access_token",
+        string_to_sign,
+        encode_signature(raw, encoding),
+        encoding,
+        None,
+        None,
+        None,
+        None,
+        ts,
+        fingerprint(key),
+        None,
     )
 
 
@@ -276,18 +515,29 @@ def verify_access_token(
         SignatureMismatchError: the signature is not over `clientKey|X-TIMESTAMP` with this key.
         SignatureFormatError: the signature is not base64/hex of the key's size.
     """
-    key = _verifying_key(public_key)
-    string_to_sign = canonical.access_token_string(client_key, timestamp)
-    raw, encoding = decode_signature(signature, key.key_size // 8)
-    trace = SignatureTrace(
-        kind="access_token",
-        string_to_sign=string_to_sign,
-        signature=signature.strip(),
-        encoding=encoding,
-        timestamp=timestamp,
-        key_fingerprint=fingerprint(key),
+    key, size = _verifying_key(public_key)
+    ck = canonical.signed_client_key(client_key)
+    ts = canonical.signed_timestamp(timestamp)
+    string_to_sign = canonical.format_access_token(ck, ts)
+    raw, encoding, text = _decode_signature(signature, size)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("client key", ck), ("timestamp", ts)) from None
+    trace = _new_trace(
+        "access_token",
+        string_to_sign,
+        text,
+        encoding,
+        None,
+        None,
+        None,
+        None,
+        ts,
+        fingerprint(key),
+        None,
     )
-    if not rsa_verify(raw, string_to_sign.encode("utf-8"), key):
+    if not rsa_verify(raw, data, key):
         raise _mismatch(trace, "access-token")
     return trace
 
@@ -296,15 +546,19 @@ def verify_access_token(
 
 
 def _service_parts(
-    method: str, path: str, body: bytes | str | None, include_query: bool, check_json: bool = True
-) -> tuple[str, str, bytes, str]:
+    method: str,
+    path: str,
+    timestamp: str,
+    body: bytes | str | None,
+    include_query: bool,
+    check_json: bool = True,
+) -> tuple[str, str, str, bytes, str]:
+    # Each input validated once; the body minified and hashed once.
+    m = canonical.signed_method(method)
+    p = canonical.signed_path(path, include_query=include_query)
+    ts = canonical.signed_timestamp(timestamp)
     minified = minify(body) if check_json else minify_unchecked(body)
-    return (
-        canonical.signed_method(method),
-        canonical.signed_path(path, include_query=include_query),
-        minified,
-        canonical.body_sha256(minified),
-    )
+    return m, p, ts, minified, hashlib.sha256(minified).hexdigest()
 
 
 def sign_service(
@@ -326,24 +580,28 @@ def sign_service(
     Raises:
         BodyNotJSONError: the body is not JSON.
         SecretFormatError: token starts with 'Bearer ', client secret empty or a PEM.
+        InputError: a malformed method, path or timestamp, or one that is not UTF-8 text.
     """
-    m, p, minified, digest = _service_parts(method, path, body, include_query)
+    m, p, ts, minified, digest = _service_parts(method, path, timestamp, body, include_query)
     token = canonical.signed_token(access_token)
-    string_to_sign = canonical.symmetric_string(
-        method=m, path=p, access_token=token, body_sha256=digest, timestamp=timestamp
-    )
-    raw = hmac_sha512(string_to_sign, client_secret)
-    return SignatureTrace(
-        kind="service",
-        string_to_sign=string_to_sign,
-        signature=encode_signature(raw, encoding),
-        encoding=encoding,
-        minified_body=minified,
-        body_sha256=digest,
-        method=m,
-        path=p,
-        timestamp=timestamp,
-        _token=token,
+    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token)) from None
+    raw = _hmac_sha512(client_secret, data)
+    return _new_trace(
+        "service",
+        string_to_sign,
+        encode_signature(raw, encoding),
+        encoding,
+        minified,
+        digest,
+        m,
+        p,
+        ts,
+        None,
+        token,
     )
 
 
@@ -361,33 +619,38 @@ def verify_service(
 ) -> SignatureTrace:
     """Verify an HMAC-SHA512 service signature over the body as received (constant time).
 
-    `check_json=False` skips the JSON check of a body that verifies (for callers that parse
-    the body right after, like `NotificationVerifier`); a body that does not verify is still
-    reported as `BodyNotJSONError` when it is not JSON.
+    `check_json=False` skips the UTF-8 check of a body that verifies (for callers that
+    decode the body right after, like `NotificationVerifier`); a body that does not verify
+    is still reported as `BodyNotJSONError` when it is not JSON.
 
     Raises:
         SignatureMismatchError: the signature does not match.
         SignatureFormatError: not base64/hex of 64 bytes.
         BodyNotJSONError: the body is not JSON.
     """
-    m, p, minified, digest = _service_parts(method, path, body, include_query, check_json)
-    token = canonical.signed_token(access_token)
-    presented, encoding = decode_signature(signature, _HMAC_BYTES)
-    string_to_sign = canonical.symmetric_string(
-        method=m, path=p, access_token=token, body_sha256=digest, timestamp=timestamp
+    m, p, ts, minified, digest = _service_parts(
+        method, path, timestamp, body, include_query, check_json
     )
-    expected = hmac_sha512(string_to_sign, client_secret)
-    trace = SignatureTrace(
-        kind="service",
-        string_to_sign=string_to_sign,
-        signature=signature.strip(),
-        encoding=encoding,
-        minified_body=minified,
-        body_sha256=digest,
-        method=m,
-        path=p,
-        timestamp=timestamp,
-        _token=token,
+    token = canonical.signed_token(access_token)
+    presented, encoding, text = _decode_signature(signature, _HMAC_BYTES)
+    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token)) from None
+    expected = _hmac_sha512(client_secret, data)
+    trace = _new_trace(
+        "service",
+        string_to_sign,
+        text,
+        encoding,
+        minified,
+        digest,
+        m,
+        p,
+        ts,
+        None,
+        token,
     )
     if not hmac.compare_digest(presented, expected):
         raise _mismatch(trace, "HMAC-SHA512 service", body, check_json)
@@ -411,24 +674,32 @@ def sign_service_asymmetric(
 
     This is the standard's asymmetric service signature and how Midtrans signs the
     notifications it sends to merchants.
+
+    Raises:
+        KeyFormatError, KeyTooSmallError: the private key is unusable or under 2048 bits.
+        BodyNotJSONError: the body is not JSON.
+        InputError: a malformed method, path or timestamp, or one that is not UTF-8 text.
     """
     key = _signing_key(private_key)
-    m, p, minified, digest = _service_parts(method, path, body, include_query)
-    string_to_sign = canonical.asymmetric_string(
-        method=m, path=p, body_sha256=digest, timestamp=timestamp
-    )
-    raw = rsa_sign(string_to_sign.encode("utf-8"), key)
-    return SignatureTrace(
-        kind="service_asymmetric",
-        string_to_sign=string_to_sign,
-        signature=encode_signature(raw, encoding),
-        encoding=encoding,
-        minified_body=minified,
-        body_sha256=digest,
-        method=m,
-        path=p,
-        timestamp=timestamp,
-        key_fingerprint=fingerprint(key),
+    m, p, ts, minified, digest = _service_parts(method, path, timestamp, body, include_query)
+    string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts)) from None
+    raw = rsa_sign(data, key)
+    return _new_trace(
+        "service_asymmetric",
+        string_to_sign,
+        encode_signature(raw, encoding),
+        encoding,
+        minified,
+        digest,
+        m,
+        p,
+        ts,
+        fingerprint(key),
+        None,
     )
 
 
@@ -452,24 +723,31 @@ def verify_service_asymmetric(
         SignatureFormatError: not base64/hex of the key's size.
         BodyNotJSONError: the body is not JSON.
     """
-    key = _verifying_key(public_key)
-    m, p, minified, digest = _service_parts(method, path, body, include_query, check_json)
-    raw, encoding = decode_signature(signature, key.key_size // 8)
-    string_to_sign = canonical.asymmetric_string(
-        method=m, path=p, body_sha256=digest, timestamp=timestamp
+    key, size = _verifying_key(public_key)
+    m, p, ts, minified, digest = _service_parts(
+        method, path, timestamp, body, include_query, check_json
     )
-    trace = SignatureTrace(
-        kind="service_asymmetric",
-        string_to_sign=string_to_sign,
-        signature=signature.strip(),
-        encoding=encoding,
-        minified_body=minified,
-        body_sha256=digest,
-        method=m,
-        path=p,
-        timestamp=timestamp,
-        key_fingerprint=None,
+    raw, encoding, text = _decode_signature(signature, size)
+    string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts)) from None
+    trace = _new_trace(
+        "service_asymmetric",
+        string_to_sign,
+        text,
+        encoding,
+        minified,
+        digest,
+        m,
+        p,
+        ts,
+        None,
+        None,
     )
-    if not rsa_verify(raw, string_to_sign.encode("utf-8"), key):
-        raise _mismatch(trace, "SHA256withRSA service", body, check_json)
+    try:
+        key.verify(raw, data, _PKCS1V15, _SHA256)
+    except InvalidSignature:
+        raise _mismatch(trace, "SHA256withRSA service", body, check_json) from None
     return trace

@@ -19,6 +19,7 @@ only from files or environment variables, never from argv.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
 import sys
 import warnings
@@ -76,7 +77,7 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> NoReturn:
-        raise _UsageError(_scrub(message), self.prog)
+        raise _UsageError(_scrub(message) + _did_you_mean(self, message), self.prog)
 
     def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
         if message:
@@ -94,6 +95,52 @@ def _scrub(message: str) -> str:
         parts = options + ([f"{others} other argument(s) not shown"] if others else [])
         return prefix + ", ".join(parts)
     return message
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    """A close match for a mistyped command or option (difflib), or ''."""
+    words: list[str] = []
+    candidates: list[str] = []
+    if message.startswith("argument ") and "invalid choice: " in message:
+        # argparse: "argument COMMAND: invalid choice: 'sing' (choose from 'sign', ...)"
+        typed = message.split("invalid choice: ", 1)[1].split(" (choose from", 1)[0]
+        words = [typed.strip("'")]
+        for action in parser._actions:
+            if action.choices is not None and not isinstance(action.choices, range):
+                candidates.extend(str(c) for c in action.choices)
+    elif message.startswith("unrecognized arguments: "):
+        words = [w.split("=", 1)[0] for w in message.split(": ", 1)[1].split() if w[:2] == "--"]
+        candidates = sorted(_all_options(_ROOT[0] if _ROOT else parser))
+    suggestions = []
+    for word in words:
+        match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
+        if match and match[0] != word:
+            suggestions.append(f"{match[0]!r} for {word!r}" if len(words) > 1 else repr(match[0]))
+    if not suggestions:
+        return ""
+    return "; did you mean " + ", ".join(suggestions) + "?"
+
+
+def _all_options(parser: argparse.ArgumentParser) -> set[str]:
+    """Every --option of `parser` and of its subcommands, recursively."""
+    found: set[str] = set()
+    for action in parser._actions:
+        found.update(o for o in action.option_strings if o.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in set(action.choices.values()):
+                found |= _all_options(sub)
+    return found
+
+
+#: The parser being run (for suggestions across subcommands).
+_ROOT: list[argparse.ArgumentParser] = []
+
+
+def _printable(text: str) -> str:
+    """`text` with lone surrogates (non-UTF-8 argv, undecodable input) as escapes."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _forbidden(argv: Sequence[str]) -> str | None:
@@ -120,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"bisnap {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     add_signature_commands(sub, _Parser)
     add_key_commands(sub, _Parser, _EPILOG)
@@ -136,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from bisnap import __version__
+
+    return __version__
+
+
 def _cmd_demo(args: argparse.Namespace, p: Printer, env: Mapping[str, str]) -> int:
     from bisnap.demo import run_demo
 
@@ -150,14 +204,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(argv) if argv is not None else sys.argv[1:]
     refused = _forbidden(args_list)
     if refused is not None:
-        print(f"bisnap: error: {refused}", file=sys.stderr)
+        print(f"bisnap: error: {_printable(refused)}", file=sys.stderr)
         return EXIT_USAGE
     parser = build_parser()
+    _ROOT[:] = [parser]
     try:
         args = parser.parse_args(args_list)
     except _UsageError as err:
-        print(f"bisnap: error: {err}", file=sys.stderr)
-        print(f"run '{err.prog} --help' for usage", file=sys.stderr)
+        print(f"bisnap: error: {_printable(str(err))}", file=sys.stderr)
+        print(f"run '{_printable(err.prog)} --help' for usage", file=sys.stderr)
         return EXIT_USAGE
     except _ExitError as done:
         return done.status
@@ -172,11 +227,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("always")
             code = handler(args, printer, env)
         for warning in caught:
-            print(f"bisnap: warning: {warning.message}", file=sys.stderr)
+            print(f"bisnap: warning: {_printable(str(warning.message))}", file=sys.stderr)
     except BisnapError as err:
-        print(f"bisnap: error: {err}", file=sys.stderr)
+        print(f"bisnap: error: {_printable(str(err))}", file=sys.stderr)
         if err.hint:
-            print(f"hint: {err.hint}", file=sys.stderr)
+            print(f"hint: {_printable(err.hint)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

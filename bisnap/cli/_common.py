@@ -24,6 +24,7 @@ __all__ = [
     "ENV_PRIVATE_KEY",
     "ENV_PUBLIC_KEY",
     "Printer",
+    "argv_bytes",
     "environ",
     "read_bytes",
     "read_key_material",
@@ -50,6 +51,8 @@ def read_bytes(path: str, what: str, *, stdin: TextIO | None = None) -> bytes:
         return stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
     try:
         return Path(path).read_bytes()
+    except ValueError as err:  # an embedded NUL byte
+        raise InputError(f"{what}: not a usable file path", hint="Check the path.") from err
     except FileNotFoundError as err:
         raise InputError(f"{what}: no such file: {path}", hint=f"Check the path {path}.") from err
     except IsADirectoryError as err:
@@ -74,7 +77,13 @@ def read_secret(
     if path is not None:
         try:
             raw = Path(path).read_bytes()
-        except OSError as err:
+        except (OSError, ValueError) as err:
+            if _path_like(path):  # a path, not a secret pasted by mistake: name it
+                reason = "no such file" if isinstance(err, FileNotFoundError) else "cannot read"
+                raise InputError(
+                    f"{option}: {reason}: {path}",
+                    hint=f"Check the path; {option} takes the path of a file holding the value.",
+                ) from err
             raise InputError(
                 f"cannot read the file given to {option}",
                 hint=f"{option} takes the path of a file holding the value, not the value.",
@@ -88,6 +97,38 @@ def read_secret(
         return Secret(value)
     value = env_map.get(env, "").strip()
     return Secret(value) if value else None
+
+
+def argv_bytes(text: str) -> bytes:
+    """The bytes a command-line or environment value stood for.
+
+    Python decodes non-UTF-8 argv with `surrogateescape`; encoding the same way gives the
+    bytes back (which the body check then reports as not UTF-8). Any other lone surrogate
+    is kept as its (invalid) UTF-8 bytes, so the error comes from the check, not from here.
+    """
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _path_like(text: str) -> bool:
+    """True when `text` reads as a file path (safe to show), not as a pasted secret.
+
+    A directory separator with an existing parent directory, a leading `.`/`~`, or a file
+    suffix such as `.txt`. A bare secret (no separator, no suffix) is never shown.
+    """
+    if not text or len(text) > 1024 or "\n" in text:
+        return False
+    if text.startswith(("./", "../", "~/", ".\\")):
+        return True
+    name = os.path.basename(text)
+    has_suffix = "." in name and 1 <= len(name.rsplit(".", 1)[1]) <= 6
+    try:
+        parent_exists = os.sep in text and os.path.isdir(os.path.dirname(text) or ".")
+    except ValueError:
+        return False
+    return parent_exists or has_suffix
 
 
 def read_key_material(
@@ -106,9 +147,15 @@ def read_key_material(
     value = env_map.get(env, "").strip()
     if not value:
         return None
-    if "-----BEGIN" not in value and Path(value).is_file():
-        return read_bytes(value, env)
-    return value.encode("utf-8")
+    if "-----BEGIN" not in value:
+        if Path(value).is_file():
+            return read_bytes(value, env)
+        if _path_like(value):
+            raise InputError(
+                f"{env}: no such key file: {value}",
+                hint=f"{env} holds the key itself (PEM or base64 DER) or the path of a key file.",
+            )
+    return argv_bytes(value)
 
 
 def read_request(path: str) -> RawRequest:
@@ -139,7 +186,9 @@ class Printer:
         return f"\033[{code}m{text}\033[0m" if self.colour else text
 
     def line(self, text: str = "") -> None:
-        """Write one line."""
+        """Write one line (lone surrogates, e.g. from non-UTF-8 argv, shown as escapes)."""
+        if not text.isascii():
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
         print(text, file=self.out)
 
     def title(self, text: str) -> None:
@@ -161,7 +210,7 @@ class Printer:
 def _display(value: str) -> str:
     text = value.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
     if len(text) > _SHOWN:
-        size = len(value.encode("utf-8"))
+        size = len(value.encode("utf-8", "surrogatepass"))
         text = text[:_SHOWN] + f"… ({size} bytes; --json shows all)"
     return text
 

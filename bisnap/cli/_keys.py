@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bisnap.errors import InputError, KeyFormatError
 from bisnap.keys import (
+    MAX_GENERATED_KEY_BITS,
+    MIN_PARTNER_KEY_BITS,
     describe_key,
     generate_key_pair,
     keys_match,
@@ -27,6 +29,18 @@ from ._common import Printer, read_bytes, read_secret
 __all__ = ["add_key_commands"]
 
 EXIT_OK, EXIT_MISMATCH = 0, 1
+
+
+def _bits(text: str) -> int:
+    """`--bits`: an integer from 2048 to 8192 (argparse reports anything else as usage)."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of bits")
+    bits = int(text)
+    if not MIN_PARTNER_KEY_BITS <= bits <= MAX_GENERATED_KEY_BITS:
+        raise argparse.ArgumentTypeError(
+            f"{bits} is out of range: {MIN_PARTNER_KEY_BITS} to {MAX_GENERATED_KEY_BITS}"
+        )
+    return bits
 
 
 def _write_new(path: Path, data: bytes, *, private: bool, force: bool) -> None:
@@ -213,7 +227,9 @@ def add_key_commands(sub: Any, parser_class: type[argparse.ArgumentParser], epil
         allow_abbrev=False,
     )
     gen.add_argument("--out-dir", default=".", metavar="DIR", help="where to write (default: .)")
-    gen.add_argument("--bits", type=int, default=2048, help="key size (default: 2048)")
+    gen.add_argument(
+        "--bits", type=_bits, default=2048, help="key size, 2048 to 8192 (default: 2048)"
+    )
     gen.add_argument("--name", default="", metavar="PREFIX", help="file name prefix")
     gen.add_argument("--force", action="store_true", help="replace existing files")
     gen.add_argument("--json", action="store_true", help="print one JSON object")

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bisnap import signing
 from bisnap.clock import SystemClock
 from bisnap.errors import InputError, SignatureMismatchError
-from bisnap.explain import (
-    Audience,
-    Explanation,
-    explain_access_token,
-    explain_service,
-    explain_service_asymmetric,
-)
 from bisnap.keys import fingerprint, load_private_key, load_public_key
-from bisnap.secrets import Secret, mask
-from bisnap.signing import (
-    SignatureTrace,
-    sign_access_token,
-    sign_service,
-    sign_service_asymmetric,
-    verify_access_token,
-    verify_service,
-    verify_service_asymmetric,
-)
+from bisnap.secrets import Secret
+from bisnap.signing import SignatureTrace
 from bisnap.timestamps import TimestampStyle, format_timestamp, parse_timestamp
 
 from ._common import (
@@ -35,11 +21,14 @@ from ._common import (
     ENV_PRIVATE_KEY,
     ENV_PUBLIC_KEY,
     Printer,
+    argv_bytes,
     read_bytes,
     read_key_material,
     read_request,
     read_secret,
 )
+from ._explain import add_explain_arguments, emit_explanation, explain
+from ._stages import context, print_context, print_stages
 
 __all__ = ["add_signature_commands"]
 
@@ -75,7 +64,7 @@ def _gather(args: argparse.Namespace, env: Mapping[str, str]) -> _Inputs:
     if getattr(args, "body_file", None):
         body = read_bytes(args.body_file, "--body-file")
     elif getattr(args, "body", None) is not None:
-        body = args.body.encode("utf-8")
+        body = argv_bytes(args.body)  # the bytes typed, even when not UTF-8
     elif request is not None:
         body = request.body
     timestamp = args.timestamp or (request.header("X-TIMESTAMP") if request else None)
@@ -96,8 +85,31 @@ def _gather(args: argparse.Namespace, env: Mapping[str, str]) -> _Inputs:
     return _Inputs(method, path, body or None, timestamp, signature, client_key, token, host)
 
 
-def _need(value: str | None, what: str, how: str) -> str:
+_MISSING = {
+    "path": (
+        "the request path",
+        "Pass --path '/v1.0/...' (with its ?query), or --request with the captured request.",
+    ),
+    "timestamp": (
+        "X-TIMESTAMP",
+        "Pass --timestamp, or --request with the captured request's X-TIMESTAMP header.",
+    ),
+    "signature": (
+        "X-SIGNATURE",
+        "Pass --signature, or --request with the captured request's X-SIGNATURE header.",
+    ),
+    "client_key": (
+        "X-CLIENT-KEY (client key)",
+        "Pass --client-key, or --request with the captured request's X-CLIENT-KEY header.",
+    ),
+}
+
+
+def _need(inputs: _Inputs, name: str) -> str:
+    """The input `name` (a field of `_Inputs`), or an InputError saying how to pass it."""
+    value: str | None = getattr(inputs, name)
     if not value:
+        what, how = _MISSING[name]
         raise InputError(f"{what} is missing", hint=how)
     return value
 
@@ -105,37 +117,9 @@ def _need(value: str | None, what: str, how: str) -> str:
 def _timestamp(inputs: _Inputs, args: argparse.Namespace, *, signing: bool) -> str:
     if inputs.timestamp is None and signing:
         return format_timestamp(SystemClock().now(), TimestampStyle(args.timestamp_style))
-    value = _need(
-        inputs.timestamp,
-        "X-TIMESTAMP",
-        "Pass --timestamp, or --request with the captured request's X-TIMESTAMP header.",
-    )
+    value = _need(inputs, "timestamp")
     parse_timestamp(value)
     return value
-
-
-def _path(inputs: _Inputs) -> str:
-    return _need(
-        inputs.path,
-        "the request path",
-        "Pass --path '/v1.0/...' (with its ?query), or --request with the captured request.",
-    )
-
-
-def _signature(inputs: _Inputs) -> str:
-    return _need(
-        inputs.signature,
-        "X-SIGNATURE",
-        "Pass --signature, or --request with the captured request's X-SIGNATURE header.",
-    )
-
-
-def _client_key(inputs: _Inputs) -> str:
-    return _need(
-        inputs.client_key,
-        "X-CLIENT-KEY (client key)",
-        "Pass --client-key, or --request with the captured request's X-CLIENT-KEY header.",
-    )
 
 
 def _token(inputs: _Inputs) -> Secret:
@@ -167,54 +151,19 @@ def _password(args: argparse.Namespace) -> Secret | None:
     return read_secret("--key-password-file", getattr(args, "key_password_file", None), "", {})
 
 
-def _private_key(args: argparse.Namespace, env: Mapping[str, str]) -> bytes:
-    data = read_key_material("--private-key", args.private_key, ENV_PRIVATE_KEY, env)
+def _key_material(args: argparse.Namespace, env: Mapping[str, str], which: str) -> bytes:
+    """The PEM of `--private-key` or `--public-key` (`which`), from the flag or the environment."""
+    flag, variable = f"--{which}-key", ENV_PRIVATE_KEY if which == "private" else ENV_PUBLIC_KEY
+    data = read_key_material(flag, getattr(args, f"{which}_key"), variable, env)
     if data is None:
         raise InputError(
-            "the private key is missing",
-            hint=f"Pass --private-key FILE or set {ENV_PRIVATE_KEY} (the PEM or its path).",
-        )
-    return data
-
-
-def _public_key(args: argparse.Namespace, env: Mapping[str, str]) -> bytes:
-    data = read_key_material("--public-key", args.public_key, ENV_PUBLIC_KEY, env)
-    if data is None:
-        raise InputError(
-            "the public key is missing",
-            hint=f"Pass --public-key FILE or set {ENV_PUBLIC_KEY} (the PEM or its path).",
+            f"the {which} key is missing",
+            hint=f"Pass {flag} FILE or set {variable} (the PEM or its path).",
         )
     return data
 
 
 # --- output ---------------------------------------------------------------------------
-
-
-def _context(trace: SignatureTrace, token: Secret | None, key: str | None) -> dict[str, Any]:
-    ctx: dict[str, Any] = {"kind": trace.kind}
-    if trace.method is not None:
-        ctx["method"] = trace.method
-        ctx["path"] = trace.path
-    ctx["timestamp"] = trace.timestamp
-    if token is not None:
-        ctx["accessToken"] = f"{mask(token.reveal())} (sha256:{token.fingerprint})"
-    ctx["keyFingerprint"] = key
-    return ctx
-
-
-def _print_context(p: Printer, ctx: dict[str, Any]) -> None:
-    for name in ("method", "path", "timestamp", "accessToken"):
-        if ctx.get(name) is not None:
-            p.stage(name, str(ctx[name]))
-    if ctx.get("keyFingerprint"):
-        p.stage("key", str(ctx["keyFingerprint"]))
-    p.line()
-
-
-def _print_stages(p: Printer, stages: dict[str, Any], skip: tuple[str, ...] = ()) -> None:
-    for name in ("minifiedBody", "bodySha256", "stringToSign", "signature"):
-        if name in stages and name not in skip:
-            p.stage(name, str(stages[name]))
 
 
 def _emit_trace(
@@ -226,14 +175,14 @@ def _emit_trace(
     key: str | None,
     extra: dict[str, Any],
 ) -> None:
-    ctx = _context(trace, token, key)
+    ctx = context(trace, token, key)
     stages = trace.stages(reveal_token=args.reveal)
     if args.json:
         p.json({**ctx, **stages, **extra})
         return
     p.title(title)
-    _print_context(p, ctx)
-    _print_stages(p, stages)
+    print_context(p, ctx)
+    print_stages(p, stages)
     if "encoding" in stages:
         p.stage("encoding", str(stages["encoding"]))
     if "valid" in extra:
@@ -245,208 +194,58 @@ def _emit_trace(
             p.stage("hint", str(extra["hint"]), code="33")
 
 
-def _emit_explanation(
-    p: Printer, args: argparse.Namespace, title: str, exp: Explanation, token: Secret | None
-) -> None:
-    ctx = _context(exp.expected, token, exp.key_fingerprint)
-    data = exp.to_dict(reveal_token=args.reveal)
-    if args.json:
-        data.update({k: v for k, v in ctx.items() if k not in ("kind", "keyFingerprint")})
-        p.json(data)
-        return
-    p.title(title)
-    _print_context(p, ctx)
-    p.line(p.paint("  what the verifier computes", "1"))
-    _print_stages(p, data, skip=("signature",))
-    if "expectedSignature" in data:
-        p.stage("signature", str(data["expectedSignature"]))
-    p.stage("presented", f"{data['signature']} ({data['encoding']})")
-    p.line()
-    if exp.valid:
-        p.stage("result", "✓ valid", code="32")
-    else:
-        p.stage("result", f"✗ invalid — first difference at {exp.mismatch_at}", code="31")
-    if exp.mistakes:
-        p.stage("mistakes", ", ".join(exp.mistakes), code="1")
-    if exp.encoder:
-        others = len(exp.same_bytes_as)
-        also = f" (and {others} more with the same bytes; --json lists them)" if others else ""
-        p.stage("encoder", exp.encoder + also)
-    hint = exp.hint
-    suffix = " (note: " + "; ".join(exp.notes) + ")"
-    if exp.notes and hint.endswith(suffix):  # the notes get lines of their own
-        hint = hint[: -len(suffix)]
-    p.stage("hint", hint, code="33")
-    for note in exp.notes:
-        p.stage("note", note, code="33")
-    p.stage("searched", f"{exp.hypotheses:,} hypotheses in {exp.elapsed_ms:.1f} ms")
-    sender = data.get("sender")
-    if sender:
-        p.line()
-        p.line(p.paint("  what the sender computed (reconstructed)", "1"))
-        for name in ("minifiedBody", "bodySha256", "stringToSign"):
-            if name in sender:
-                differs = sender[name] != data.get(name)
-                p.stage(
-                    name,
-                    str(sender[name]),
-                    marker="≠" if differs else " ",
-                    code="31" if differs else "",
-                )
-
-
 # --- handlers -------------------------------------------------------------------------
 
 
+_SIGN: dict[str, Callable[..., SignatureTrace]] = {
+    "token": signing.sign_access_token,
+    "service": signing.sign_service,
+    "notification": signing.sign_service_asymmetric,
+}
+_VERIFY: dict[str, Callable[..., SignatureTrace]] = {
+    "token": signing.verify_access_token,
+    "service": signing.verify_service,
+    "notification": signing.verify_service_asymmetric,
+}
+
+
 def _run(args: argparse.Namespace, p: Printer, env: Mapping[str, str]) -> int:
+    """One flow for every action and kind: the request, the credentials, then the call."""
     action, kind = args.action, args.kind
     inputs = _gather(args, env)
     title = f"{action} {kind} · {_KINDS[kind]}"
+    request: dict[str, Any]
     if kind == "token":
-        client_key = _client_key(inputs)
-        timestamp = _timestamp(inputs, args, signing=action == "sign")
-        if action == "sign":
-            key = load_private_key(_private_key(args, env), password=_reveal(_password(args)))
-            trace = sign_access_token(
-                client_key=client_key, timestamp=timestamp, private_key=key, encoding=args.encoding
-            )
-            _emit_trace(p, args, title, trace, None, fingerprint(key), {})
-            return EXIT_OK
-        public = load_public_key(_public_key(args, env))
-        signature = _signature(inputs)
-        if action == "verify":
-            return _verify(
-                p,
-                args,
-                title,
-                None,
-                fingerprint(public),
-                lambda: verify_access_token(
-                    client_key=client_key,
-                    timestamp=timestamp,
-                    signature=signature,
-                    public_key=public,
-                ),
-            )
-        exp = explain_access_token(
-            client_key=client_key,
-            timestamp=timestamp,
-            signature=signature,
-            public_key=public,
-            registered_client_key=args.registered_client_key,
-            audience=_audience(args),
-        )
-        _emit_explanation(p, args, title, exp, None)
-        return EXIT_OK if exp.valid else EXIT_INVALID
-
-    path = _path(inputs)
-    timestamp = _timestamp(inputs, args, signing=action == "sign")
-    include_query = not args.no_query
+        request = {"client_key": _need(inputs, "client_key")}
+    else:
+        request = {"method": inputs.method, "path": _need(inputs, "path")}
+    request["timestamp"] = _timestamp(inputs, args, signing=action == "sign")
+    if kind != "token":
+        request.update(body=inputs.body, include_query=not args.no_query)
+    token: Secret | None = None
+    credentials: dict[str, Any]
     if kind == "service":
         token = _token(inputs)
         secret = _client_secret(args, env)
+        credentials = {"access_token": token, "client_secret": secret}
         key_fp = f"secret-sha256:{secret.fingerprint}"
-        if action == "sign":
-            trace = sign_service(
-                method=inputs.method,
-                path=path,
-                body=inputs.body,
-                timestamp=timestamp,
-                access_token=token,
-                client_secret=secret,
-                encoding=args.encoding,
-                include_query=include_query,
-            )
-            _emit_trace(p, args, title, trace, token, key_fp, {})
-            return EXIT_OK
-        signature = _signature(inputs)
-        if action == "verify":
-            return _verify(
-                p,
-                args,
-                title,
-                token,
-                key_fp,
-                lambda: verify_service(
-                    method=inputs.method,
-                    path=path,
-                    body=inputs.body,
-                    timestamp=timestamp,
-                    access_token=token,
-                    client_secret=secret,
-                    signature=signature,
-                    include_query=include_query,
-                ),
-            )
-        exp = explain_service(
-            method=inputs.method,
-            path=path,
-            body=inputs.body,
-            timestamp=timestamp,
-            access_token=token,
-            client_secret=secret,
-            signature=signature,
-            include_query=include_query,
-            host=inputs.host,
-            audience=_audience(args),
-        )
-        _emit_explanation(p, args, title, exp, token)
-        return EXIT_OK if exp.valid else EXIT_INVALID
-
+    elif action == "sign":
+        pem = _key_material(args, env, "private")
+        private = load_private_key(pem, password=_reveal(_password(args)))
+        credentials, key_fp = {"private_key": private}, fingerprint(private)
+    else:
+        public = load_public_key(_key_material(args, env, "public"))
+        credentials, key_fp = {"public_key": public}, fingerprint(public)
     if action == "sign":
-        key = load_private_key(_private_key(args, env), password=_reveal(_password(args)))
-        trace = sign_service_asymmetric(
-            method=inputs.method,
-            path=path,
-            body=inputs.body,
-            timestamp=timestamp,
-            private_key=key,
-            encoding=args.encoding,
-            include_query=include_query,
-        )
-        _emit_trace(p, args, title, trace, None, fingerprint(key), {})
+        trace = _SIGN[kind](**request, **credentials, encoding=args.encoding)
+        _emit_trace(p, args, title, trace, token, key_fp, {})
         return EXIT_OK
-    public = load_public_key(_public_key(args, env))
-    signature = _signature(inputs)
+    request.update(credentials, signature=_need(inputs, "signature"))
     if action == "verify":
-        return _verify(
-            p,
-            args,
-            title,
-            None,
-            fingerprint(public),
-            lambda: verify_service_asymmetric(
-                method=inputs.method,
-                path=path,
-                body=inputs.body,
-                timestamp=timestamp,
-                public_key=public,
-                signature=signature,
-                include_query=include_query,
-            ),
-        )
-    exp = explain_service_asymmetric(
-        method=inputs.method,
-        path=path,
-        body=inputs.body,
-        timestamp=timestamp,
-        public_key=public,
-        signature=signature,
-        include_query=include_query,
-        path_prefix=args.path_prefix,
-        host=inputs.host,
-        audience=_audience(args),
-    )
-    _emit_explanation(p, args, title, exp, None)
+        return _verify(p, args, title, token, key_fp, lambda: _VERIFY[kind](**request))
+    exp = explain(args, kind, request, host=inputs.host)
+    emit_explanation(p, args, title, exp, context(exp.expected, token, exp.key_fingerprint))
     return EXIT_OK if exp.valid else EXIT_INVALID
-
-
-def _audience(args: argparse.Namespace) -> Audience:
-    """Whose words the hints use: --as, else the receiver for notifications."""
-    chosen = getattr(args, "audience", None)
-    if chosen == "receiver" or (chosen is None and args.kind == "notification"):
-        return "receiver"
-    return "sender"
 
 
 def _reveal(secret: Secret | None) -> str | None:
@@ -572,32 +371,28 @@ def _add_arguments(cmd: argparse.ArgumentParser, action: str, kind: str) -> None
         )
     if action != "sign":
         cmd.add_argument("--signature", metavar="SIG", help="X-SIGNATURE (base64 or hex)")
+    credentials: tuple[tuple[str, str], ...]
     if kind == "service":
-        cmd.add_argument(
-            "--client-secret-file",
-            metavar="FILE",
-            help=f"file holding the client secret (or set {ENV_CLIENT_SECRET})",
-        )
-        cmd.add_argument(
-            "--access-token-file",
-            metavar="FILE",
-            help=f"file holding the bare access token (or set {ENV_ACCESS_TOKEN})",
+        credentials = (
+            (
+                "--client-secret-file",
+                f"file holding the client secret (or set {ENV_CLIENT_SECRET})",
+            ),
+            (
+                "--access-token-file",
+                f"file holding the bare access token (or set {ENV_ACCESS_TOKEN})",
+            ),
         )
     elif action == "sign":
-        cmd.add_argument(
-            "--private-key",
-            metavar="FILE",
-            help=f"RSA private key, PKCS#8 or PKCS#1 (or set {ENV_PRIVATE_KEY})",
-        )
-        cmd.add_argument(
-            "--key-password-file", metavar="FILE", help="password of an encrypted private key"
+        credentials = (
+            ("--private-key", f"RSA private key, PKCS#8 or PKCS#1 (or set {ENV_PRIVATE_KEY})"),
+            ("--key-password-file", "password of an encrypted private key"),
         )
     else:
-        cmd.add_argument(
-            "--public-key",
-            metavar="FILE",
-            help=f"RSA public key or certificate (or set {ENV_PUBLIC_KEY})",
-        )
+        public = f"RSA public key or certificate (or set {ENV_PUBLIC_KEY})"
+        credentials = (("--public-key", public),)
+    for flag, help_text in credentials:
+        cmd.add_argument(flag, metavar="FILE", help=help_text)
     if action == "sign":
         cmd.add_argument(
             "--encoding",
@@ -612,34 +407,7 @@ def _add_arguments(cmd: argparse.ArgumentParser, action: str, kind: str) -> None
             help="style of the default timestamp (default: jakarta, +07:00)",
         )
     if action == "explain":
-        default_as = "receiver" if kind == "notification" else "sender"
-        cmd.add_argument(
-            "--as",
-            dest="audience",
-            choices=("sender", "receiver"),
-            default=None,
-            help=f"word the hints for the side that runs this (default: {default_as})",
-        )
-        if kind == "token":
-            cmd.add_argument(
-                "--registered-client-key",
-                metavar="ID",
-                help="the client key registered with the provider, if X-CLIENT-KEY may differ",
-            )
-        else:
-            cmd.add_argument(
-                "--host",
-                metavar="HOST",
-                help="the request's host, tried as a prefix of the signed path "
-                "(default: the captured request's Host header)",
-            )
-        if kind == "notification":
-            cmd.add_argument(
-                "--path-prefix",
-                metavar="PREFIX",
-                help="the prefix your endpoint sits under, removed before verifying "
-                "(as NotificationVerifier(path_prefix=...)), e.g. /hooks",
-            )
+        add_explain_arguments(cmd, kind)
     cmd.add_argument("--json", action="store_true", help="print one JSON object")
     cmd.add_argument(
         "--reveal",

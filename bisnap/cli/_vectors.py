@@ -300,35 +300,46 @@ def _access_token_verify(g: Mapping[str, Any], t: Mapping[str, Any], caught: Any
     )
 
 
-def _hmac_args(g: Mapping[str, Any], t: Mapping[str, Any]) -> dict[str, Any]:
+def _request_args(g: Mapping[str, Any], t: Mapping[str, Any]) -> dict[str, Any]:
+    """The request a service test signs: method, path, body, timestamp, query rule."""
     return {
         "method": t["method"],
         "path": t["path"],
         "body": _body(t),
         "timestamp": t["timestamp"],
-        "access_token": t["accessToken"],
-        "client_secret": t["clientSecret"],
         "include_query": bool(g.get("pathIncludesQuery", True)),
     }
 
 
-def _hash_only_hmac(g: Mapping[str, Any], t: Mapping[str, Any]) -> tuple[str, bytes]:
-    """String to sign and MAC from a published body hash (no body published)."""
-    sts = canonical.symmetric_string(
-        method=t["method"],
-        path=t["path"],
-        access_token=t["accessToken"],
-        body_sha256=t["bodySha256"],
-        timestamp=t["timestamp"],
-        include_query=bool(g.get("pathIncludesQuery", True)),
-    )
+def _hmac_args(g: Mapping[str, Any], t: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        **_request_args(g, t),
+        "access_token": t["accessToken"],
+        "client_secret": t["clientSecret"],
+    }
+
+
+def _hash_only_string(g: Mapping[str, Any], t: Mapping[str, Any], *, hmac: bool) -> str:
+    """The string to sign from a published body hash (no body published), checked against
+    the published one: the HMAC form (with the test's access token) or the asymmetric one."""
+    parts = {**_request_args(g, t), "body_sha256": t["bodySha256"]}
+    del parts["body"]
+    if hmac:
+        sts = canonical.symmetric_string(**parts, access_token=t["accessToken"])
+    else:
+        sts = canonical.asymmetric_string(**parts)
     _expect("stringToSign", sts, t.get("stringToSign"))
-    return sts, hmac_sha512(sts, t["clientSecret"])
+    return sts
+
+
+def _hash_only_verified(t: Mapping[str, Any], verifies: bool) -> None:
+    if verifies != (t.get("result") != "invalid"):
+        raise _VectorFailError("the published body-hash-only signature does not behave as stated")
 
 
 def _service_hmac_sign(g: Mapping[str, Any], t: Mapping[str, Any], caught: Any) -> None:
     if not _has_body(t):
-        _sts, mac = _hash_only_hmac(g, t)
+        mac = hmac_sha512(_hash_only_string(g, t, hmac=True), t["clientSecret"])
         encoded = mac.hex() if t.get("encoding") == "hex" else base64.b64encode(mac).decode()
         _expect("signature", encoded, t.get("signature"))
         return
@@ -338,30 +349,17 @@ def _service_hmac_sign(g: Mapping[str, Any], t: Mapping[str, Any], caught: Any) 
 
 def _service_hmac_verify(g: Mapping[str, Any], t: Mapping[str, Any], caught: Any) -> None:
     if not _has_body(t):
-        _sts, mac = _hash_only_hmac(g, t)
+        mac = hmac_sha512(_hash_only_string(g, t, hmac=True), t["clientSecret"])
         sig = str(t["signature"])
         encoded = mac.hex() if len(sig) == 128 else base64.b64encode(mac).decode()
-        if (encoded == sig) != (t.get("result") != "invalid"):
-            raise _VectorFailError(
-                "the published body-hash-only signature does not behave as stated"
-            )
+        _hash_only_verified(t, encoded == sig)
         return
     args = {**_hmac_args(g, t), "signature": t["signature"]}
     _check_verify(t, lambda: verify_service(**args), lambda: explain_service(**args), caught)
 
 
-def _rsa_args(g: Mapping[str, Any], t: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "method": t["method"],
-        "path": t["path"],
-        "body": _body(t),
-        "timestamp": t["timestamp"],
-        "include_query": bool(g.get("pathIncludesQuery", True)),
-    }
-
-
 def _service_rsa_sign(g: Mapping[str, Any], t: Mapping[str, Any], caught: Any) -> None:
-    args = _rsa_args(g, t)
+    args = _request_args(g, t)
     _check_sign(
         t,
         lambda: sign_service_asymmetric(
@@ -376,22 +374,12 @@ def _service_rsa_sign(g: Mapping[str, Any], t: Mapping[str, Any], caught: Any) -
 
 def _service_rsa_verify(g: Mapping[str, Any], t: Mapping[str, Any], caught: Any) -> None:
     if not _has_body(t):
-        sts = canonical.asymmetric_string(
-            method=t["method"],
-            path=t["path"],
-            body_sha256=t["bodySha256"],
-            timestamp=t["timestamp"],
-            include_query=bool(g.get("pathIncludesQuery", True)),
-        )
-        _expect("stringToSign", sts, t.get("stringToSign"))
+        sts = _hash_only_string(g, t, hmac=False)
         key = load_public_key(g["publicKeyPem"])
         raw, _enc = decode_signature(t["signature"], key.key_size // 8)
-        if rsa_verify(raw, sts.encode(), key) != (t.get("result") != "invalid"):
-            raise _VectorFailError(
-                "the published body-hash-only signature does not behave as stated"
-            )
+        _hash_only_verified(t, rsa_verify(raw, sts.encode(), key))
         return
-    args = {**_rsa_args(g, t), "public_key": g["publicKeyPem"], "signature": t["signature"]}
+    args = {**_request_args(g, t), "public_key": g["publicKeyPem"], "signature": t["signature"]}
     _check_verify(
         t,
         lambda: verify_service_asymmetric(**args),

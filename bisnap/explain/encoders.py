@@ -10,7 +10,8 @@ python   json.dumps(json.loads(body), ensure_ascii=…, sort_keys=…, separator
 js       JSON.stringify(JSON.parse(body)) and JSON.stringify(…, null, 2)
 php      json_encode(json_decode(body)) with default flags, JSON_UNESCAPED_SLASHES,
          JSON_UNESCAPED_UNICODE, both, and JSON_PRETTY_PRINT
-go       json.Marshal of a struct (order kept) or a map (keys sorted), json.MarshalIndent
+go       json.Marshal of a struct (order kept) or a map (keys sorted), json.MarshalIndent,
+         as Go 1.22 and later write them ("go …") and as Go 1.21 and older did ("go<=1.21 …")
 gson     new Gson().toJson(JsonParser.parseString(body))
 naive    re.sub(r"\\s+", "", body), '/' as '\\/' alone, non-ASCII as '\\uXXXX' alone
 ```
@@ -28,22 +29,33 @@ the real encoders' output committed in `vectors/encoders.json`:
   an unpaired surrogate makes `json_decode` fail (no such encoder then);
 - Go escapes `<`, `>`, `&` as `\\u003c`, `\\u003e`, `\\u0026` and U+2028/U+2029; a map of
   `interface{}` holds float64 printed with encoding/json's rules (exponent from 1e21 and
-  below 1e-6); an unpaired surrogate escape decodes to U+FFFD;
+  below 1e-6); an unpaired surrogate escape decodes to U+FFFD; backspace and form feed are
+  `\\b` and `\\f` since Go 1.22 (`\\u0008` and `\\u000c` before: the outputs committed in
+  `vectors/encoders.json` were recorded with go1.19 and name those encoders `go<=1.21`);
 - Gson keeps number text as written and escapes `<`, `>`, `&`, `=`, `'` (HTML-safe).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
+
+from ._numbers import (
+    NotEncodableError,
+    go_float_number,
+    go_struct_number,
+    js_number,
+    php_number,
+    verbatim,
+)
 
 __all__ = [
     "ENCODERS",
+    "GO_1_21",
     "Encoder",
     "ParsedBody",
     "encoder_names",
@@ -128,111 +140,6 @@ def _has_surrogate(value: Any) -> bool:
     return False
 
 
-# --- numbers ------------------------------------------------------------------------------
-
-
-def _is_integer_text(text: str) -> bool:
-    return not any(c in text for c in ".eE")
-
-
-def _digits(x: float) -> tuple[str, int]:
-    """Shortest round-trip digits of a finite, non-zero |x| and n with x = 0.d… × 10^n."""
-    _, digits, exponent = Decimal(repr(abs(x))).as_tuple()
-    text = "".join(map(str, digits)).rstrip("0") or "0"
-    n = len(digits) + int(exponent)
-    # strip leading zeros ("0.001" is digits 1 with exponent -3)
-    stripped = text.lstrip("0")
-    n -= len(text) - len(stripped)
-    return stripped, n
-
-
-def _to_double(text: str) -> float:
-    return float(text)
-
-
-def js_number(text: str) -> str:
-    """ECMAScript Number::toString of the double JSON.parse makes of `text`."""
-    x = _to_double(text)
-    if math.isinf(x):
-        return "null"
-    if x == 0:
-        return "0"
-    s, n = _digits(x)
-    k = len(s)
-    sign = "-" if x < 0 else ""
-    if k <= n <= 21:
-        return sign + s + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + s[:n] + "." + s[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * (-n) + s
-    e = n - 1
-    mantissa = s if k == 1 else s[0] + "." + s[1:]
-    return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
-
-
-_INT64 = (-(2**63), 2**63 - 1)
-
-
-def php_number(text: str) -> str:
-    """json_encode(json_decode(text)) for a number (serialize_precision = -1)."""
-    if _is_integer_text(text):
-        value = int(text)
-        if _INT64[0] <= value <= _INT64[1]:
-            return str(value)
-    x = _to_double(text)
-    if math.isinf(x):
-        raise _NotEncodableError  # json_encode fails on INF
-    if x == 0:
-        return "-0" if math.copysign(1.0, x) < 0 else "0"
-    s, n = _digits(x)
-    sign = "-" if x < 0 else ""
-    if n < -3 or n > 17:
-        e = n - 1
-        mantissa = s[0] + "." + (s[1:] or "0")
-        return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e)}"
-    if n <= 0:
-        return sign + "0." + "0" * (-n) + s
-    if len(s) <= n:
-        return sign + s + "0" * (n - len(s))
-    return sign + s[:n] + "." + s[n:]
-
-
-def go_float_number(text: str) -> str:
-    """encoding/json's output for the float64 a map[string]interface{} holds."""
-    x = _to_double(text)
-    if math.isinf(x):
-        raise _NotEncodableError  # json.Unmarshal refuses a number out of float64's range
-    if x == 0:
-        return "-0" if math.copysign(1.0, x) < 0 else "0"
-    s, n = _digits(x)
-    sign = "-" if x < 0 else ""
-    if abs(x) < 1e-6 or abs(x) >= 1e21:
-        e = n - 1
-        mantissa = s if len(s) == 1 else s[0] + "." + s[1:]
-        return f"{sign}{mantissa}e{'+' if e >= 0 else '-'}{abs(e):02d}".replace("e-0", "e-")
-    if n <= 0:
-        return sign + "0." + "0" * (-n) + s
-    if len(s) <= n:
-        return sign + s + "0" * (n - len(s))
-    return sign + s[:n] + "." + s[n:]
-
-
-class _NotEncodableError(Exception):
-    """The real encoder fails on this value (PHP and INF)."""
-
-
-def _verbatim(text: str) -> str:
-    return text
-
-
-def _go_struct_number(text: str) -> str:
-    """A struct field prints the number as written; one out of float64's range fails."""
-    if math.isinf(_to_double(text)):
-        raise _NotEncodableError
-    return text
-
-
 # --- strings ------------------------------------------------------------------------------
 
 _SHORT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -271,13 +178,25 @@ _php_string = _escaper('["\\\\/]|[^\x20-\x7f]', {**_SHORT_BF, "/": "\\/"}, _u_pa
 _php_slashes_string = _escaper('["\\\\]|[^\x20-\x7f]', _SHORT_BF, _u_pair)
 _php_unicode_string = _escaper('["\\\\/\x00-\x1f\u2028\u2029]', {**_SHORT_BF, "/": "\\/"}, _u_pair)
 _php_both_string = _escaper('["\\\\\x00-\x1f\u2028\u2029]', _SHORT_BF, _u_pair)
-# Go 1.19 (the toolchain the committed outputs come from) writes \b and \f as \u0008/\u000c.
-_go_string_raw = _escaper('["\\\\\x00-\x1f<>&\u2028\u2029]', _SHORT, _u_pair)
+# Go escapes `<`, `>`, `&` and U+2028/U+2029 (HTML-safe by default). Since Go 1.22 it writes
+# \b and \f as short escapes (golang/go CL 521675, the Go 1.22 release notes); Go 1.21 and
+# older wrote \u0008 and \u000c (the committed outputs come from go1.19.8).
+_GO_PATTERN = '["\\\\\x00-\x1f<>&\u2028\u2029]'
+_go_string_raw = _escaper(_GO_PATTERN, _SHORT_BF, _u_pair)
+_go121_string_raw = _escaper(_GO_PATTERN, _SHORT, _u_pair)
 _gson_string = _escaper("[\"\\\\\x00-\x1f<>&='\u2028\u2029]", _SHORT_BF, _u_pair)
 
 
 def _go_string(text: str) -> str:
+    """Go 1.22 and later: an unpaired surrogate becomes U+FFFD; backspace and form feed are
+    written `\\b` and `\\f`."""
     return _go_string_raw(_SURROGATE.sub("\ufffd", text))
+
+
+def _go121_string(text: str) -> str:
+    """Go 1.21 and older: as `_go_string`, but backspace and form feed as `\\u0008` and
+    `\\u000c`."""
+    return _go121_string_raw(_SURROGATE.sub("\ufffd", text))
 
 
 # --- the generic writer -----------------------------------------------------------------
@@ -361,7 +280,7 @@ def _writer(style: _Style, *, surrogates_ok: bool) -> Callable[[ParsedBody], byt
         out: list[str] = []
         try:
             _write(parsed.tree, style, out, 0)
-        except (_NotEncodableError, RecursionError):
+        except (NotEncodableError, RecursionError):
             return None
         return "".join(out).encode("utf-8")
 
@@ -460,21 +379,93 @@ def _python_table() -> list[Encoder]:
     return table
 
 
-def _table() -> tuple[Encoder, ...]:
-    js = _Style(_js_string, js_number, js_key_order=True)
-    js_pretty = _Style(_js_string, js_number, js_key_order=True, indent="  ", key_sep=": ")
-    php = _Style(_php_string, php_number)
-    php_pretty = _Style(_php_string, php_number, indent="    ", key_sep=": ")
-    go_struct = _Style(_go_string, _go_struct_number)
-    go_map = _Style(_go_string, go_float_number, sort_keys=True)
-    go_struct_indent = _Style(_go_string, _go_struct_number, indent="  ", key_sep=": ")
-    go_map_indent = _Style(_go_string, go_float_number, sort_keys=True, indent="  ", key_sep=": ")
-    gson = _Style(_gson_string, _verbatim)
+#: The name prefix of the Go encoders as Go 1.21 and older wrote them (\\u0008, \\u000c).
+GO_1_21 = "go<=1.21"
 
-    def entry(
-        name: str, flag: str, hint: str, style: _Style, family: str, *, surr: bool
-    ) -> Encoder:
-        return Encoder(
+
+def _table() -> tuple[Encoder, ...]:
+    js, php = _Style(_js_string, js_number, js_key_order=True), _Style(_php_string, php_number)
+    php_name = "php json_encode(json_decode(body)"
+    rows: list[tuple[str, str, str, _Style, str, bool]] = [
+        # name, the flag it usually earns, hint, style, family, lone surrogates encodable
+        (f"{php_name}) with default flags", "SlashEscaped", _HINT_SLASH, php, "php", False),
+        (
+            f"{php_name}, JSON_UNESCAPED_SLASHES)",
+            "UnicodeEscaped",
+            _HINT_UNICODE,
+            _Style(_php_slashes_string, php_number),
+            "php",
+            False,
+        ),
+        (
+            f"{php_name}, JSON_UNESCAPED_UNICODE)",
+            "SlashEscaped",
+            _HINT_SLASH,
+            _Style(_php_unicode_string, php_number),
+            "php",
+            False,
+        ),
+        (
+            f"{php_name}, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE)",
+            "BodyReserialised",
+            _HINT_REENCODED,
+            _Style(_php_both_string, php_number),
+            "php",
+            False,
+        ),
+        (
+            f"{php_name}, JSON_PRETTY_PRINT)",
+            "PrettyBodyHashed",
+            _HINT_PRETTY,
+            _Style(_php_string, php_number, indent="    ", key_sep=": "),
+            "php",
+            False,
+        ),
+        (
+            "js JSON.stringify(JSON.parse(body))",
+            "BodyReserialised",
+            _HINT_REENCODED,
+            js,
+            "js",
+            True,
+        ),
+        (
+            "js JSON.stringify(JSON.parse(body), null, 2)",
+            "PrettyBodyHashed",
+            _HINT_PRETTY,
+            dataclasses.replace(js, indent="  ", key_sep=": "),
+            "js",
+            True,
+        ),
+    ]
+    # current Go first: where both write the same bytes, the encoder reported is today's
+    for go, string in (("go", _go_string), (GO_1_21, _go121_string)):
+        struct = _Style(string, go_struct_number)
+        mapped = _Style(string, go_float_number, sort_keys=True)
+        for marshal, indent in (("Marshal", None), ("MarshalIndent", "  ")):
+            pretty = indent is not None
+            flag, hint = (
+                ("PrettyBodyHashed", _HINT_PRETTY)
+                if pretty
+                else ("BodyReserialised", _HINT_REENCODED)
+            )
+            args = ', "", "  ")' if pretty else ")"
+            for what, style in (("struct", struct), ("map[string]interface{}", mapped)):
+                styled = dataclasses.replace(style, indent=indent, key_sep=": " if pretty else ":")
+                rows.append((f"{go} json.{marshal}({what}{args}", flag, hint, styled, "go", True))
+    gson = _Style(_gson_string, verbatim)
+    rows.append(
+        (
+            "java new Gson().toJson(JsonParser.parseString(body))",
+            "BodyReserialised",
+            _HINT_REENCODED,
+            gson,
+            "gson",
+            False,
+        )
+    )
+    table = [
+        Encoder(
             name,
             flag,
             hint.format(name=name),
@@ -482,105 +473,7 @@ def _table() -> tuple[Encoder, ...]:
             family,
             style.indent is not None,
         )
-
-    php_name = "php json_encode(json_decode(body)"
-    table = [
-        entry(
-            "php json_encode(json_decode(body)) with default flags",
-            "SlashEscaped",
-            _HINT_SLASH,
-            php,
-            "php",
-            surr=False,
-        ),
-        entry(
-            f"{php_name}, JSON_UNESCAPED_SLASHES)",
-            "UnicodeEscaped",
-            _HINT_UNICODE,
-            _Style(_php_slashes_string, php_number),
-            "php",
-            surr=False,
-        ),
-        entry(
-            f"{php_name}, JSON_UNESCAPED_UNICODE)",
-            "SlashEscaped",
-            _HINT_SLASH,
-            _Style(_php_unicode_string, php_number),
-            "php",
-            surr=False,
-        ),
-        entry(
-            f"{php_name}, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE)",
-            "BodyReserialised",
-            _HINT_REENCODED,
-            _Style(_php_both_string, php_number),
-            "php",
-            surr=False,
-        ),
-        entry(
-            f"{php_name}, JSON_PRETTY_PRINT)",
-            "PrettyBodyHashed",
-            _HINT_PRETTY,
-            php_pretty,
-            "php",
-            surr=False,
-        ),
-        entry(
-            "js JSON.stringify(JSON.parse(body))",
-            "BodyReserialised",
-            _HINT_REENCODED,
-            js,
-            "js",
-            surr=True,
-        ),
-        entry(
-            "js JSON.stringify(JSON.parse(body), null, 2)",
-            "PrettyBodyHashed",
-            _HINT_PRETTY,
-            js_pretty,
-            "js",
-            surr=True,
-        ),
-        entry(
-            "go json.Marshal(struct)",
-            "BodyReserialised",
-            _HINT_REENCODED,
-            go_struct,
-            "go",
-            surr=True,
-        ),
-        entry(
-            "go json.Marshal(map[string]interface{})",
-            "BodyReserialised",
-            _HINT_REENCODED,
-            go_map,
-            "go",
-            surr=True,
-        ),
-        entry(
-            'go json.MarshalIndent(struct, "", "  ")',
-            "PrettyBodyHashed",
-            _HINT_PRETTY,
-            go_struct_indent,
-            "go",
-            surr=True,
-        ),
-        entry(
-            'go json.MarshalIndent(map[string]interface{}, "", "  ")',
-            "PrettyBodyHashed",
-            _HINT_PRETTY,
-            go_map_indent,
-            "go",
-            surr=True,
-        ),
-        entry(
-            "java new Gson().toJson(JsonParser.parseString(body))",
-            "BodyReserialised",
-            _HINT_REENCODED,
-            gson,
-            "gson",
-            surr=False,
-        ),
+        for name, flag, hint, style, family, surr in rows
     ]
     return tuple(_python_table() + table)
 

@@ -780,3 +780,95 @@ def test_weak_provider_key_verifies_with_a_warning(capsys: pytest.CaptureFixture
     assert "✓ valid" in out
     assert "bisnap: warning:" in err
     assert "1024 bits" in err
+
+
+# --- version, suggestions, ranges, hostile argv ----------------------------------------------
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    import bisnap
+
+    code, out, _ = _run(capsys, "--version")
+    assert code == 0
+    assert out.strip() == f"bisnap {bisnap.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "suggestion"),
+    [
+        (["sing", "service"], "'sign'"),
+        (["sign", "servise"], "'service'"),
+        (["sign", "service", "--bodyy", "{}"], "'--body'"),
+        (["keys", "genrate"], "'generate'"),
+    ],
+)
+def test_did_you_mean(capsys: pytest.CaptureFixture[str], argv: list[str], suggestion: str) -> None:
+    code, _, err = _run(capsys, *argv)
+    assert code == 2
+    assert f"did you mean {suggestion}" in err
+
+
+@pytest.mark.parametrize("bits", ["1024", "8193", "16384", "big", "²"])
+def test_keys_generate_bits_range(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, bits: str
+) -> None:
+    code, _, err = _run(capsys, "keys", "generate", "--out-dir", str(tmp_path), "--bits", bits)
+    assert code == 2
+    assert "internal error" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_missing_secret_file_that_reads_as_a_path_is_named(
+    capsys: pytest.CaptureFixture[str], files: Files, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "nowhere" / "secret.txt")
+    code, _, err = _run(
+        capsys,
+        "sign",
+        "service",
+        "--path",
+        PATH,
+        "--access-token-file",
+        str(files.token),
+        "--client-secret-file",
+        missing,
+    )
+    assert code == 2
+    assert missing in err
+
+
+def test_missing_key_path_in_the_environment_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BISNAP_PRIVATE_KEY", "creds/partner.pem")
+    code, _, err = _run(capsys, "sign", "token", "--client-key", "G1")
+    assert code == 2
+    assert "creds/partner.pem" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sign", b"\xff\xfe".decode("utf-8", "surrogateescape")],
+        ["sign", "service", "--path", b"/v1.0/\xff".decode("utf-8", "surrogateescape")],
+        ["sign", "token", "--client-key", b"G\xc3".decode("utf-8", "surrogateescape")],
+        ["verify", "service", "--body", b'{"a": "\xff"}'.decode("utf-8", "surrogateescape")],
+        ["keys", "inspect", b"/tmp/\xff.pem".decode("utf-8", "surrogateescape")],
+        ["sign", "service", "--timestamp", "9999-12-31T23:59:59-07:00"],
+        # found by benchmarks/fuzz.py: a body and timestamp of control bytes and surrogates
+        ["sign", "service", "--body", "\x02e\udcd02\udca7\x08VGS\udc87F", "--timestamp", "\x02e"],
+        ["sign", "service", "--body", "\ud800" * 100, "--path", "/x" + "\ud800" * 300],
+    ],
+)
+def test_non_utf8_argv_is_never_an_internal_error(
+    capsys: pytest.CaptureFixture[str], files: Files, argv: list[str]
+) -> None:
+    extra = ["--access-token-file", str(files.token), "--client-secret-file", str(files.secret)]
+    if argv[:2] == ["sign", "token"]:
+        extra = ["--private-key", str(files.private_key)]
+    elif argv[0] == "keys" or len(argv) < 3:
+        extra = []
+    code, out, err = _run(capsys, *argv, *extra)
+    assert code in (0, 1, 2)
+    assert "internal error" not in err
+    (out + err).encode("utf-8")  # printable: lone surrogates were escaped

@@ -144,6 +144,26 @@ def test_the_encoder_is_named(sent: str, hashed: str, flags: tuple[str, ...], en
     assert result.to_dict()["encoder"] == result.encoder
 
 
+@pytest.mark.parametrize(
+    ("hashed", "encoder"),
+    [
+        # written by hand: Go 1.22+ short escapes, and Go 1.21's \u0008/\u000c
+        (b'{"h":"\\u003c","memo":"line\\bone\\ftwo"}', "go json.Marshal(map[string]interface{})"),
+        (
+            b'{"h":"\\u003c","memo":"line\\u0008one\\u000ctwo"}',
+            "go<=1.21 json.Marshal(map[string]interface{})",
+        ),
+    ],
+)
+def test_the_go_version_is_told_by_its_control_escapes(hashed: bytes, encoder: str) -> None:
+    sent = b'{"memo":"line\\bone\\ftwo","h":"<"}'
+    result = _explain(sent, _mac(_sts(hashed)))
+    assert result.mistakes == ("BodyReserialised",)
+    assert result.encoder == encoder
+    assert result.sender is not None
+    assert result.sender.minified_body == hashed
+
+
 # --- capture artefacts ----------------------------------------------------------------------
 
 PRETTY = b'{\n  "a": "x  y",\n  "b": [1, 2]\n}'

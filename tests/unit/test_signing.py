@@ -270,3 +270,21 @@ def test_trace_masks_the_token_and_is_frozen() -> None:
     with pytest.raises(AttributeError):
         trace.signature = "x"  # type: ignore[misc]
     assert SECRET.encode() not in pickle.dumps(trace.stages())
+
+
+def test_trace_replace_copies_with_changes_and_refuses_unknown_fields() -> None:
+    trace = bisnap.sign_service(
+        method="POST",
+        path="/v1.0/x",
+        body=b"{}",
+        timestamp="2024-03-05T17:37:16+07:00",
+        access_token="tok-123456789",
+        client_secret="secret",
+    )
+    masked = trace.replace(string_to_sign="masked", _token=None)
+    assert masked.string_to_sign == "masked"
+    assert masked.signature == trace.signature
+    assert trace.string_to_sign != "masked"
+    with pytest.raises(bisnap.BisnapError) as info:
+        trace.replace(nope=1)
+    assert isinstance(info.value, TypeError)

@@ -3008,12 +3008,40 @@ def recorded_encoder_outputs(refresh: bool) -> Json:
     return recorded
 
 
+def tool_encoder_name(tool: str, name: str, version: str) -> str:
+    """The name bisnap explain gives a tool's encoder, for the tool version that ran.
+
+    Go 1.22 changed encoding/json to write backspace and form feed as `\\b` and `\\f`
+    (`\\u0008`/`\\u000c` before), so bisnap models both: outputs of Go 1.21 or older are
+    named `go<=1.21 json.…` and the unprefixed `go json.…` names are today's Go.
+    """
+    match = re.fullmatch(r"go1\.(\d+)(?:\.\d+)?", version)
+    if tool == "go" and match is not None and int(match.group(1)) <= 21:
+        return "go<=1.21 " + name.removeprefix("go ")
+    return name
+
+
+def _current_go_name(name: str, output: str) -> str:
+    """The name of today's Go encoder when a Go <= 1.21 output is also Go 1.22's: the two
+    differ only in how they escape backspace and form feed (golang/go CL 521675)."""
+    legacy = "go<=1.21 "
+    if name.startswith(legacy) and "\\u0008" not in output and "\\u000c" not in output:
+        return "go " + name.removeprefix(legacy)
+    return name
+
+
 def build_encoders(recorded: Json) -> Json:
     """vectors/encoders.json: every encoder's output for every body."""
-    names = [n for n, _ in PYTHON_ENCODERS] + [n for t in TOOL_ENCODERS.values() for n in t]
+    label = {
+        name: tool_encoder_name(tool, name, recorded["tools"][tool])
+        for tool, names in TOOL_ENCODERS.items()
+        for name in names
+    }
+    names = [n for n, _ in PYTHON_ENCODERS] + list(label.values())
     cases: list[Json] = []
     for i, body in enumerate(ENCODER_BODIES):
-        found: dict[str, str | None] = {**python_outputs(body), **recorded["outputs"][i]}
+        tools = {label.get(k, k): v for k, v in recorded["outputs"][i].items()}
+        found: dict[str, str | None] = {**python_outputs(body), **tools}
         # an encoder that fails on the body (PHP on INF, Go on 1e400 as float64) gives null
         outputs = {name: found.get(name) for name in names}
         cases.append({"id": i + 1, "body": body, "outputs": outputs})
@@ -3028,7 +3056,9 @@ def build_encoders(recorded: Json) -> Json:
             "outputs from the real tools whose versions are in 'tools', recorded in "
             "tools/encoder_outputs.json.",
             "Go's 'struct' encoder keeps the body's key order and prints numbers as written "
-            "(a struct with typed fields); its 'map' encoder sorts keys and holds float64.",
+            "(a struct with typed fields); its 'map' encoder sorts keys and holds float64. "
+            "Go outputs recorded with Go 1.21 or older are named 'go<=1.21 …': Go 1.22 "
+            "writes backspace and form feed as \\b and \\f instead of \\u0008 and \\u000c.",
         ],
         "tools": {"python": "json (CPython stdlib)", **recorded["tools"]},
         "encoders": names,
@@ -3038,7 +3068,7 @@ def build_encoders(recorded: Json) -> Json:
 
 
 def _encoder_flags(name: str, minified: bytes, hashed: bytes) -> list[str]:
-    if name in PRETTY_ENCODERS:
+    if name in PRETTY_ENCODERS or name.replace("go<=1.21 ", "go ", 1) in PRETTY_ENCODERS:
         return ["PrettyBodyHashed"]
     slashed = slash_escape(minified)
     if hashed == slashed:
@@ -3163,6 +3193,7 @@ def build_explain(encoders: Json, kind: Kind = "hmac") -> VectorFile:
             if hashed in seen:
                 continue
             seen.add(hashed)
+            name = _current_go_name(name, text)
             add(
                 f"body {index}: the sender hashed {name}",
                 _encoder_flags(name, minified, hashed),
