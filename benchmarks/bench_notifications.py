@@ -197,21 +197,29 @@ def main() -> None:
         # replay store too, since the pool's signed requests are reused between repeats.
         batch = next(batches)
         prepared[:] = [headers(j, f"b{batch}-") for j in range(n)]
-        memory._store = MemoryOnceStore(clock=clock)
-        memory._claims = memory._store
+        memory.verifier = in_memory()
 
-    def run_verify(verifier: NotificationVerifier) -> Callable[[int], None]:
+    class Holder:
+        """The verifier under test (the in-memory one is made anew per repeat)."""
+
+        def __init__(self, verifier: NotificationVerifier) -> None:
+            self.verifier = verifier
+
+    def run_verify(holder: Holder) -> Callable[[int], None]:
         def call(i: int) -> None:
-            verifier.verify(method="POST", path=PATH, headers=prepared[i], body=pool[i][0])
+            holder.verifier.verify(method="POST", path=PATH, headers=prepared[i], body=pool[i][0])
 
         return call
 
-    memory = NotificationVerifier(
-        public_key=pem,
-        clock=clock,
-        replay_store=MemoryOnceStore(clock=clock),
-        window=timedelta(minutes=5),
-    )
+    def in_memory() -> NotificationVerifier:
+        return NotificationVerifier(
+            public_key=pem,
+            clock=clock,
+            replay_store=MemoryOnceStore(clock=clock),
+            window=timedelta(minutes=5),
+        )
+
+    memory = Holder(in_memory())
     fresh_ids()
     raw(0)
     run_verify(memory)(0)
@@ -232,8 +240,10 @@ def main() -> None:
 
     with redis_server() as url:
         store = RedisOnceStore.from_url(url, timeout=2)
-        via_redis = NotificationVerifier(
-            public_key=pem, clock=clock, replay_store=store, window=timedelta(minutes=5)
+        via_redis = Holder(
+            NotificationVerifier(
+                public_key=pem, clock=clock, replay_store=store, window=timedelta(minutes=5)
+            )
         )
         client = redis.Redis.from_url(url, socket_timeout=2)
         pxat = int((now + timedelta(days=1)).timestamp() * 1000)

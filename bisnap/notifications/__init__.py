@@ -2,7 +2,9 @@
 
 ```
 model     Notification, Amount, TransactionStatus; the raw-body and JSON rules
-verify    NotificationVerifier / AsyncNotificationVerifier (verify, receive)
+verify    NotificationVerifier / AsyncNotificationVerifier (verify, receive): the store calls
+_core     the steps both verifiers share: headers, X-TIMESTAMP, window, signature, keys
+_checks   the pure helpers under them: header lookup, timestamp fast path, configuration
 replies   the merchant's SNAP replies (also importable as bisnap.replies)
 legacy    the legacy Midtrans signatures (also importable as bisnap.legacy)
 ```

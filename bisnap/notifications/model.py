@@ -12,14 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import msgspec
 
 from bisnap.catalogue import NotificationEndpoint
 from bisnap.errors import BodyNotJSONError, InputError
 from bisnap.responses import TRANSACTION_STATUSES
-from bisnap.signing import SignatureTrace
+from bisnap.signing import Encoding, SignatureTrace
 
 __all__ = [
     "TRANSACTION_STATUSES",
@@ -108,6 +108,28 @@ class Notification:
             raw_body=raw_body,
             body=body,
         )
+
+    if not TYPE_CHECKING:  # hidden from type checkers: `trace` stays a typed field
+
+        def __getattr__(self, name: str) -> Any:
+            # A verifier stores the trace's stages; the SignatureTrace is built on first read.
+            if name == "trace":
+                stages = self.__dict__.get("_stages")
+                if stages is not None:
+                    trace = trace_from_stages(stages)
+                    self.__dict__["trace"] = trace
+                    return trace
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if "trace" not in state:
+            state["trace"] = trace_from_stages(state["_stages"])
+        state.pop("_stages", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     @property
     def service_code(self) -> str | None:
@@ -211,6 +233,37 @@ class Notification:
             f"latest_transaction_status={self.latest_transaction_status!r}, "
             f"amount={self.amount!r}, original_reference_no={self.original_reference_no!r})"
         )
+
+
+#: A verified notification signature's stages: string to sign, signature (as sent),
+#: encoding, minified body, body SHA-256, method, path, X-TIMESTAMP.
+TraceStages = tuple[str, str, Encoding, bytes, str, str, str, str]
+
+
+def trace_from_stages(stages: TraceStages) -> SignatureTrace:
+    """The `SignatureTrace` of a notification signature from its stages."""
+    string_to_sign, signature, encoding, minified, digest, method, path, timestamp = stages
+    return SignatureTrace(
+        kind="service_asymmetric",
+        string_to_sign=string_to_sign,
+        signature=signature.strip(),
+        encoding=encoding,
+        minified_body=minified,
+        body_sha256=digest,
+        method=method,
+        path=path,
+        timestamp=timestamp,
+        key_fingerprint=None,
+    )
+
+
+def trace_later(notification: Notification, stages: TraceStages) -> Notification:
+    """`notification` with its `trace` built from `stages` when first read (the hot path:
+    most handlers never read the trace)."""
+    fields = notification.__dict__
+    del fields["trace"]
+    fields["_stages"] = stages
+    return notification
 
 
 def require_raw_body(body: object) -> bytes:

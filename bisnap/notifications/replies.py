@@ -54,6 +54,7 @@ from bisnap.errors import (
 )
 from bisnap.headers import CONTENT_TYPE, X_SIGNATURE, X_TIMESTAMP
 from bisnap.notifications.model import Notification, parse_json_object
+from bisnap.responses import build_response_code, response_message
 from bisnap.timestamps import format_timestamp
 
 __all__ = [
@@ -128,13 +129,29 @@ def _code(service_code: str | None) -> str:
     return service_code
 
 
+def _error(
+    http_status: int,
+    service_code: str | None,
+    case: str,
+    clock: Clock,
+    detail: str | None = None,
+) -> NotificationReply:
+    # Codes and messages from their one home, bisnap.responses.
+    code = build_response_code(http_status, _code(service_code), case).code
+    return _reply(http_status, code, response_message(http_status, case, detail), clock)
+
+
 def _success(
     service: NotificationEndpoint | None,
     body: Mapping[str, Any],
     clock: Clock,
     message: str,
 ) -> NotificationReply:
-    code = service.success_code if service is not None else f"200{UNKNOWN_SERVICE_CODE}00"
+    code = (
+        service.success_code
+        if service is not None
+        else build_response_code(200, UNKNOWN_SERVICE_CODE, "00").code
+    )
     extra: dict[str, Any] | None = None
     if service is not None and service.echo_virtual_account:
         # SNAP: the VA payment reply echoes virtualAccountData{partnerServiceId, customerNo,
@@ -160,7 +177,7 @@ def unauthorized_reply(service_code: str | None, *, clock: Clock) -> Notificatio
     Raises:
         InputError: `service_code` is not two digits.
     """
-    return _reply(401, f"401{_code(service_code)}00", UNAUTHORIZED_MESSAGE, clock)
+    return _error(401, service_code, "00", clock, "Signature")
 
 
 def invalid_field_reply(
@@ -171,8 +188,7 @@ def invalid_field_reply(
     Raises:
         InputError: `service_code` is not two digits.
     """
-    code = f"400{_code(service_code)}01"
-    return _reply(400, code, f"Invalid Field Format {field_name}", clock)
+    return _error(400, service_code, "01", clock, field_name)
 
 
 def missing_field_reply(
@@ -183,8 +199,7 @@ def missing_field_reply(
     Raises:
         InputError: `service_code` is not two digits.
     """
-    code = f"400{_code(service_code)}02"
-    return _reply(400, code, f"Invalid Mandatory Field {field_name}", clock)
+    return _error(400, service_code, "02", clock, field_name)
 
 
 def conflict_reply(service_code: str | None, *, clock: Clock) -> NotificationReply:
@@ -193,7 +208,7 @@ def conflict_reply(service_code: str | None, *, clock: Clock) -> NotificationRep
     Raises:
         InputError: `service_code` is not two digits.
     """
-    return _reply(409, f"409{_code(service_code)}00", "Conflict", clock)
+    return _error(409, service_code, "00", clock)
 
 
 def store_unavailable_reply(service_code: str | None, *, clock: Clock) -> NotificationReply:
@@ -202,7 +217,7 @@ def store_unavailable_reply(service_code: str | None, *, clock: Clock) -> Notifi
     Raises:
         InputError: `service_code` is not two digits.
     """
-    return _reply(500, f"500{_code(service_code)}01", "Internal Server Error", clock)
+    return _error(500, service_code, "01", clock)
 
 
 def bad_request_reply(service_code: str | None, *, clock: Clock) -> NotificationReply:
@@ -211,7 +226,7 @@ def bad_request_reply(service_code: str | None, *, clock: Clock) -> Notification
     Raises:
         InputError: `service_code` is not two digits.
     """
-    return _reply(400, f"400{_code(service_code)}00", "Bad Request", clock)
+    return _error(400, service_code, "00", clock)
 
 
 def general_error_reply(service_code: str | None, *, clock: Clock) -> NotificationReply:
@@ -220,7 +235,7 @@ def general_error_reply(service_code: str | None, *, clock: Clock) -> Notificati
     Raises:
         InputError: `service_code` is not two digits.
     """
-    return _reply(500, f"500{_code(service_code)}00", "General Error", clock)
+    return _error(500, service_code, "00", clock)
 
 
 def _service_of(path: object) -> NotificationEndpoint | None:

@@ -40,44 +40,33 @@ with verifier.receive(
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import secrets as _random
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import Any, Final, NamedTuple, TypeVar
+from datetime import datetime
+from typing import Any
 
 import anyio
 
-from bisnap import canonical
-from bisnap.catalogue import notification_by_path
-from bisnap.clock import Clock, end_of_jakarta_day, jakarta_day_and_end
-from bisnap.errors import (
-    BisnapError,
-    BodyNotJSONError,
-    ConfigurationError,
-    HeaderError,
-    InputError,
-    ReplayError,
-    SignatureFormatError,
-    SignatureMismatchError,
-    StoreUnavailableError,
-    TimestampFormatError,
-    TimestampOutOfWindowError,
+from bisnap.clock import Clock
+from bisnap.errors import BisnapError, ConfigurationError, StoreUnavailableError
+from bisnap.notifications._checks import (
+    DEFAULT_LEASE,
+    DEFAULT_WINDOW,
+    REQUIRED_HEADERS,
+    _build,
+    _is_claim_store,
+    _note_release_failure,
+    _store_failure,
 )
-from bisnap.headers import X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP
-from bisnap.keys import PublicKeyInput, check_verifying_key, load_public_key
-from bisnap.minify import minify, minify_unchecked
+from bisnap.notifications._core import StoreCall, _VerifierCore
 from bisnap.notifications.model import (
     TRANSACTION_STATUSES,
     Amount,
     Notification,
     TransactionStatus,
-    parse_json_object,
-    require_raw_body,
 )
-from bisnap.signing import SignatureTrace, decode_signature, rsa_verify
 from bisnap.stores.base import MemoryOnceStore
 from bisnap.stores.protocols import (
     AsyncClaimStore,
@@ -86,7 +75,6 @@ from bisnap.stores.protocols import (
     ClaimStore,
     OnceStore,
 )
-from bisnap.timestamps import parse_timestamp
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -100,436 +88,8 @@ __all__ = [
     "TransactionStatus",
 ]
 
-# SNAP: notification headers (midtrans-core.md §5 "Headers"; snap-standard.md §1.3).
-REQUIRED_HEADERS: Final = (X_TIMESTAMP, X_SIGNATURE, X_PARTNER_ID, X_EXTERNAL_ID)
 
-#: The default X-TIMESTAMP window, in both directions.
-DEFAULT_WINDOW: Final = timedelta(minutes=5)
-
-#: How long `receive` holds a notification in progress before a dead worker's claim lapses.
-DEFAULT_LEASE: Final = timedelta(seconds=60)
-
-_ONE_SECOND: Final = timedelta(seconds=1)
-_ONE_DAY: Final = timedelta(days=1)
-_LAST_INSTANT: Final = datetime.max.replace(tzinfo=UTC)
-_MISSING = "missing header"
-_MALFORMED = "malformed header"
-_FOREIGN = (ValueError, UnicodeError, OverflowError, RecursionError)
-
-_T = TypeVar("_T")
-
-
-# --- the pure steps ------------------------------------------------------------------------
-
-
-class _Checked(NamedTuple):
-    """What steps 1-4 established: everything but the replay claim and the JSON."""
-
-    path: str
-    partner_id: str
-    external_id: str
-    timestamp: datetime
-    timestamp_text: str
-    trace: SignatureTrace
-    body: bytes
-    keys: tuple[str, str]  # (the signed request's key, partner id + external id's key)
-    expires_at: datetime
-    day: str
-
-
-_CONFLICT: Final = "\x00conflict"
-
-
-def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-    # Every header name lowered once, here; duplicates with different values are marked.
-    items = headers.items() if type(headers) is dict or isinstance(headers, Mapping) else headers
-    out: dict[str, str] = {}
-    try:
-        for name, value in items:
-            if type(name) is not str:
-                if not isinstance(name, bytes | str):
-                    continue
-                name = name.decode("latin-1") if isinstance(name, bytes) else str(name)
-            if type(value) is not str:
-                if not isinstance(value, bytes | str):
-                    continue
-                value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-            lowered = name.lower()
-            seen = out.setdefault(lowered, value)
-            if seen != value:
-                # Two different values for one name: which one was meant is unknowable.
-                out[lowered] = _CONFLICT
-    except (TypeError, ValueError) as err:
-        raise InputError(
-            "headers are not a mapping or a list of (name, value) pairs",
-            hint="Pass request.headers as the framework gives it (or a dict).",
-        ) from err
-    return out
-
-
-def _required(lowered: Mapping[str, str], name: str, key: str) -> str:
-    value = lowered.get(key)
-    if value == _CONFLICT:
-        raise HeaderError(
-            f"{_MALFORMED} {name}: sent more than once with different values",
-            header=name,
-            hint=f"Send {name} once; a proxy may be adding a second copy.",
-        )
-    if value is None or not value.strip():
-        raise HeaderError(
-            f"{_MISSING} {name}",
-            header=name,
-            hint=f"Midtrans sends {name} on every notification; was it stripped by a proxy?",
-            missing=True,
-        )
-    return value
-
-
-def _build(checked: _Checked) -> Notification:
-    return Notification(
-        path=checked.path,
-        service=notification_by_path(checked.path),
-        partner_id=checked.partner_id,
-        external_id=checked.external_id,
-        timestamp=checked.timestamp,
-        timestamp_text=checked.timestamp_text,
-        trace=checked.trace,
-        raw_body=checked.body,
-        body=parse_json_object(checked.body),
-    )
-
-
-def _check_window(window: object) -> timedelta | None:
-    # SNAP-agnostic rule (STYLE §8): turning the window off takes an explicit None; a falsy
-    # 0 is not None, and timedelta(0) means zero tolerance.
-    if window is None:
-        return None
-    if not isinstance(window, timedelta):
-        raise ConfigurationError(
-            f"window must be a timedelta or None, not {type(window).__name__}",
-            hint="Pass e.g. timedelta(minutes=5); None (explicitly) turns the check off.",
-        )
-    if window < timedelta(0):
-        raise ConfigurationError("window must not be negative", hint="Pass timedelta(0) or more.")
-    return window
-
-
-def _check_lease(lease: object) -> timedelta:
-    if not isinstance(lease, timedelta) or lease < timedelta(milliseconds=1):
-        raise ConfigurationError(
-            f"lease must be a positive timedelta, not {lease!r}",
-            hint="Pass e.g. timedelta(seconds=60): longer than your handler ever takes.",
-        )
-    return lease
-
-
-def _check_prefix(prefix: object) -> str | None:
-    if prefix is None:
-        return None
-    if not isinstance(prefix, str) or not prefix.startswith("/"):
-        raise ConfigurationError(
-            "path_prefix must be a path starting with '/'",
-            hint="Pass the path part of the URL you registered with Midtrans, e.g. "
-            "'/hooks/midtrans' for https://shop.example/hooks/midtrans.",
-        )
-    stripped = prefix.rstrip("/")
-    return stripped or None
-
-
-def _shown(path: str) -> str:
-    return path if len(path) <= 80 else path[:80] + "…"
-
-
-def _later(at: datetime, delta: timedelta) -> datetime:
-    try:
-        return at + delta
-    except OverflowError:
-        return _LAST_INSTANT
-
-
-def _unusable_body(err: BaseException) -> BodyNotJSONError:
-    return BodyNotJSONError(f"cannot be minified ({type(err).__name__})", offset=0)
-
-
-def _is_claim_store(store: object) -> bool:
-    return all(
-        callable(getattr(store, name, None)) for name in ("claim_all", "begin", "commit", "release")
-    )
-
-
-class _VerifierCore:
-    """The configuration and the pure steps both verifiers share."""
-
-    def __init__(
-        self,
-        *,
-        public_key: PublicKeyInput,
-        clock: Clock,
-        window: timedelta | None,
-        path_prefix: str | None,
-        namespace: str,
-        lease: timedelta,
-    ) -> None:
-        self._public_key = load_public_key(public_key)
-        check_verifying_key(self._public_key)
-        self._key_bytes = self._public_key.key_size // 8
-        if not callable(getattr(clock, "now", None)):
-            raise ConfigurationError(
-                "clock has no now()", hint="Pass bisnap.SystemClock() (or a FixedClock in tests)."
-            )
-        self._clock = clock
-        self._window = _check_window(window)
-        self._negative_window = -self._window if self._window is not None else timedelta(0)
-        self._margin = self._window + _ONE_SECOND if self._window is not None else None
-        self._prefix = _check_prefix(path_prefix)
-        self._namespace = namespace
-        self._lease = _check_lease(lease)
-        self._last_day: tuple[datetime, datetime, str] = (_LAST_INSTANT, _LAST_INSTANT, "")
-
-    @property
-    def clock(self) -> Clock:
-        """The clock the window and the replay day are read from."""
-        return self._clock
-
-    @property
-    def window(self) -> timedelta | None:
-        """The accepted X-TIMESTAMP skew in each direction (None: not checked)."""
-        return self._window
-
-    @property
-    def path_prefix(self) -> str | None:
-        """The prefix stripped from the request path to get the signed path."""
-        return self._prefix
-
-    @property
-    def lease(self) -> timedelta:
-        """How long `receive` holds a notification in progress (a dead worker's claim lapses)."""
-        return self._lease
-
-    def signed_path(self, path: str) -> str:
-        """The path Midtrans signed: the request path with `path_prefix` removed.
-
-        Raises:
-            InputError: the request path does not start with `path_prefix`.
-        """
-        if not isinstance(path, str) or not path.startswith("/"):
-            raise InputError(
-                "the request path must be a str starting with '/'",
-                hint="Pass the request's path, e.g. request.url.path (FastAPI) or "
-                "request.path (Flask).",
-            )
-        prefix = self._prefix
-        if prefix is None:
-            return path
-        rest = path[len(prefix) :]
-        if not path.startswith(prefix) or not rest.startswith("/"):
-            raise InputError(
-                f"request path {_shown(path)!r} does not start with path_prefix {prefix!r}",
-                hint="Mount the notification handler under the prefix you registered with "
-                "Midtrans, or correct path_prefix.",
-            )
-        return rest
-
-    def _day_of(self, timestamp: datetime) -> tuple[str, datetime]:
-        # Notifications arrive on the same day one after another: keep the last day.
-        start, end, day = self._last_day
-        if start <= timestamp < end:
-            return day, end
-        day, end = jakarta_day_and_end(timestamp)
-        self._last_day = (end - _ONE_DAY, end, day)
-        return day, end
-
-    def replay_key(self, partner_id: str, external_id: str, day: str) -> str:
-        """The once-store key of a notification: partner id + external id + Jakarta day.
-
-        The `{namespace:day}` hash tag puts it in the same Redis Cluster slot as the
-        signed request's key, so both are claimed by one script.
-        """
-        return f"{{{self._namespace}:{day}}}:{len(partner_id)}:{partner_id}:{external_id}"
-
-    def request_key(self, string_to_sign: str, day: str) -> str:
-        """The once-store key of what is signed: SHA-256 of the string to sign + day."""
-        return self._request_key(string_to_sign.encode("utf-8", "surrogatepass"), day)
-
-    def _request_key(self, signed: bytes, day: str) -> str:
-        return f"{{{self._namespace}:{day}}}:signed:{hashlib.sha256(signed).hexdigest()}"
-
-    def _check(
-        self,
-        method: str,
-        path: str,
-        headers: Mapping[str, str] | Iterable[tuple[str, str]],
-        body: object,
-    ) -> _Checked:
-        raw = require_raw_body(body)
-        signed_path = self.signed_path(path)
-        lowered = _lower_headers(headers)
-        timestamp_text = _required(lowered, X_TIMESTAMP, "x-timestamp")
-        signature = _required(lowered, X_SIGNATURE, "x-signature")
-        partner_id = _required(lowered, X_PARTNER_ID, "x-partner-id")
-        external_id = _required(lowered, X_EXTERNAL_ID, "x-external-id")
-
-        try:
-            timestamp = parse_timestamp(timestamp_text)
-        except TimestampFormatError as err:
-            raise HeaderError(
-                f"{_MALFORMED} {X_TIMESTAMP}: {err}", header=X_TIMESTAMP, hint=err.hint
-            ) from err
-
-        now = self._clock.now()
-        window = self._window
-        if window is not None:
-            skew = now - timestamp
-            if skew > window:
-                raise TimestampOutOfWindowError(direction="too old", skew=skew, window=window)
-            if skew < self._negative_window:
-                raise TimestampOutOfWindowError(direction="too new", skew=skew, window=window)
-
-        trace, signed = self._verify_signature(method, signed_path, raw, timestamp_text, signature)
-
-        # SNAP: X-EXTERNAL-ID is unique per partner per day (snap-standard.md §1.3;
-        # midtrans-core.md §5 "Replay / timestamp"). The keys live to the end of the
-        # timestamp's Jakarta day, and at least until the window would reject the request,
-        # so a copy replayed just after midnight is still caught.
-        day, end_of_day = self._day_of(timestamp)
-        if self._margin is not None:
-            expires_at = max(end_of_day, _later(timestamp, self._margin))
-        else:
-            expires_at = max(end_of_day, end_of_jakarta_day(now))
-        keys = (
-            self._request_key(signed, day),
-            self.replay_key(partner_id, external_id, day),
-        )
-        return _Checked(
-            signed_path,
-            partner_id,
-            external_id,
-            timestamp,
-            timestamp_text,
-            trace,
-            raw,
-            keys,
-            expires_at,
-            day,
-        )
-
-    def _verify_signature(
-        self, method: str, path: str, raw: bytes, timestamp_text: str, signature: str
-    ) -> tuple[SignatureTrace, bytes]:
-        # SNAP: notification signature = SHA256withRSA over
-        # POST:EndpointUrl:lowerhex(sha256(minify(body))):X-TIMESTAMP, EndpointUrl being the
-        # path after the merchant's prefix (midtrans-core.md §5 "Signature", "EndpointUrl").
-        signed_method = canonical.signed_method(method)
-        signed_path = canonical.signed_path(path)
-        try:
-            minified = minify_unchecked(raw)
-        except BisnapError:
-            raise
-        except _FOREIGN as err:  # unauthenticated bytes: a bad request, never a crash
-            raise _unusable_body(err) from err
-        digest = canonical.body_sha256(minified)
-        try:
-            raw_signature, encoding = decode_signature(signature, self._key_bytes)
-        except SignatureFormatError as err:
-            raise HeaderError(
-                f"{_MALFORMED} {X_SIGNATURE}: {err}", header=X_SIGNATURE, hint=err.hint
-            ) from err
-        string_to_sign = canonical.format_asymmetric(
-            signed_method, signed_path, digest, timestamp_text
-        )
-        try:
-            data = string_to_sign.encode("utf-8")
-        except UnicodeEncodeError as err:
-            raise InputError(
-                "the request path is not valid text (a lone surrogate)",
-                hint="Pass the request path as the framework decoded it.",
-            ) from err
-        trace = SignatureTrace(
-            kind="service_asymmetric",
-            string_to_sign=string_to_sign,
-            signature=signature.strip(),
-            encoding=encoding,
-            minified_body=minified,
-            body_sha256=digest,
-            method=signed_method,
-            path=signed_path,
-            timestamp=timestamp_text,
-            key_fingerprint=None,
-        )
-        if not rsa_verify(raw_signature, data, self._public_key):
-            try:
-                minify(raw)  # a body that is not JSON is the better answer than "mismatch"
-            except BisnapError:
-                raise
-            except _FOREIGN as err:
-                raise _unusable_body(err) from err
-            raise self._mismatch(trace, path)
-        return trace, data
-
-    def _mismatch(self, trace: SignatureTrace, signed_path: str) -> SignatureMismatchError:
-        known = notification_by_path(signed_path)
-        if known is not None and signed_path != known.path:
-            hint = (
-                f"Midtrans signs the path after the prefix you registered ({known.path!r}), "
-                f"not {_shown(signed_path)!r}: pass path_prefix="
-                f"{signed_path[: -len(known.path)]!r} to the verifier."
-            )
-        else:
-            hint = (
-                "Check that this is Midtrans's public key for this environment (sandbox or "
-                "production), that the body passed is the raw request body, and that "
-                "path_prefix strips exactly the prefix you registered."
-            )
-        return SignatureMismatchError(
-            "notification signature does not match", stage="signature", trace=trace, hint=hint
-        )
-
-    def _replayed(self, checked: _Checked, state: ClaimState) -> ReplayError:
-        what = {
-            "processed": "already processed",
-            "in_progress": "already received (in progress, or accepted by verify)",
-        }.get(state, "already received")
-        return ReplayError(
-            f"notification {what}: {X_PARTNER_ID} {checked.partner_id!r}, "
-            f"{X_EXTERNAL_ID} {checked.external_id!r} on {checked.day}",
-            already_processed=state == "processed",
-        )
-
-    def _repr_fields(self) -> str:
-        return f"window={self._window!r}, path_prefix={self._prefix!r}"
-
-
-def _store_failure(err: Exception) -> StoreUnavailableError:
-    return StoreUnavailableError(
-        f"the replay store failed ({type(err).__name__}); the notification was not accepted"
-    )
-
-
-def _call_store(call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    try:
-        return call(*args, **kwargs)
-    except BisnapError:
-        raise
-    except Exception as err:
-        raise _store_failure(err) from err
-
-
-def _no_claim_store(store: object) -> ConfigurationError:
-    return ConfigurationError(
-        f"receive() needs a replay store that can hold a claim in progress; "
-        f"{type(store).__name__} only has claim()",
-        hint="Use MemoryOnceStore or RedisOnceStore (they implement ClaimStore), or verify().",
-    )
-
-
-def _note_release_failure(exc: BaseException, err: Exception) -> None:
-    exc.add_note(
-        f"bisnap: releasing the notification's in-progress claim failed "
-        f"({type(err).__name__}); it lapses after the verifier's lease"
-    )
-
-
-class NotificationVerifier(_VerifierCore):
+class NotificationVerifier(_VerifierCore[OnceStore]):
     """Verify Midtrans notifications (sync): headers, window, signature, replay, JSON.
 
     `public_key` is Midtrans's public key (PEM, DER, base64 or a key object); `clock` is
@@ -546,25 +106,13 @@ class NotificationVerifier(_VerifierCore):
         KeyFormatError: the public key cannot be loaded.
     """
 
-    def __init__(
-        self,
-        *,
-        public_key: PublicKeyInput,
-        clock: Clock,
-        window: timedelta | None = DEFAULT_WINDOW,
-        replay_store: OnceStore | None = None,
-        path_prefix: str | None = None,
-        namespace: str = "bisnap:notify",
-        lease: timedelta = DEFAULT_LEASE,
-    ) -> None:
-        super().__init__(
-            public_key=public_key,
-            clock=clock,
-            window=window,
-            path_prefix=path_prefix,
-            namespace=namespace,
-            lease=lease,
-        )
+    _store: OnceStore
+    _claims: ClaimStore | None
+
+    @staticmethod
+    def _adopt_store(
+        replay_store: OnceStore | None, clock: Clock
+    ) -> tuple[OnceStore, ClaimStore | None, ClaimStore | _ClaimEach]:
         store: OnceStore = (
             replay_store if replay_store is not None else MemoryOnceStore(clock=clock)
         )
@@ -573,8 +121,9 @@ class NotificationVerifier(_VerifierCore):
                 "NotificationVerifier needs a sync replay store; this one is async",
                 hint="Use AsyncNotificationVerifier with an async store (AsyncRedisOnceStore).",
             )
-        self._store = store
-        self._claims: ClaimStore | None = store if _is_claim_store(store) else None  # type: ignore[assignment]
+        if _is_claim_store(store):
+            return store, store, store  # type: ignore[return-value]
+        return store, None, _ClaimEach(store)
 
     def verify(
         self,
@@ -602,18 +151,7 @@ class NotificationVerifier(_VerifierCore):
             InputError: `body` is not bytes, or the path is outside `path_prefix`.
         """
         checked = self._check(method, path, headers, body)
-        claims = self._claims
-        if claims is not None:
-            state = _call_store(claims.claim_all, checked.keys, expires_at=checked.expires_at)
-        else:
-            state = "claimed"
-            for key in checked.keys:
-                if not _call_store(self._store.claim, key, expires_at=checked.expires_at):
-                    state = "in_progress"
-                    break
-        if state != "claimed":
-            raise self._replayed(checked, state)
-        return _build(checked)
+        return self._accepted(checked, _call(self._claim_step(checked)))
 
     @contextmanager
     def receive(
@@ -644,28 +182,60 @@ class NotificationVerifier(_VerifierCore):
             ConfigurationError: the replay store has only `claim()` (not a `ClaimStore`).
         """
         checked = self._check(method, path, headers, body)
-        claims = self._claims
-        if claims is None:
-            raise _no_claim_store(self._store)
         holder = _random.token_hex(16)
-        state = _call_store(claims.begin, checked.keys, holder=holder, lease=self._lease)
-        if state != "claimed":
-            raise self._replayed(checked, state)
+        self._held(checked, _call(self._begin_step(checked, holder)))
         try:
             yield _build(checked)
         except BaseException as exc:
             try:
-                _call_store(claims.release, checked.keys, holder=holder)
+                _call(self._release(checked, holder))
             except StoreUnavailableError as err:
                 _note_release_failure(exc, err)
             raise
-        _call_store(claims.commit, checked.keys, holder=holder, expires_at=checked.expires_at)
+        _call(self._commit(checked, holder))
 
     def __repr__(self) -> str:
         return f"NotificationVerifier({self._repr_fields()}, replay_store={self._store!r})"
 
 
-async def _acall_store(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+class _ClaimEach:
+    """`claim_all` over a store that has only `claim()`: one key after the other."""
+
+    def __init__(self, store: OnceStore) -> None:
+        self._store = store
+
+    def claim_all(self, keys: Sequence[str], *, expires_at: datetime) -> ClaimState:
+        for key in keys:
+            if not self._store.claim(key, expires_at=expires_at):
+                return "in_progress"
+        return "claimed"
+
+
+class _AsyncClaimEach:
+    """`_ClaimEach` for an async store."""
+
+    def __init__(self, store: AsyncOnceStore) -> None:
+        self._store = store
+
+    async def claim_all(self, keys: Sequence[str], *, expires_at: datetime) -> ClaimState:
+        for key in keys:
+            if not await self._store.claim(key, expires_at=expires_at):
+                return "in_progress"
+        return "claimed"
+
+
+def _call(step: StoreCall) -> Any:
+    call, args, kwargs = step
+    try:
+        return call(*args, **kwargs)
+    except BisnapError:
+        raise
+    except Exception as err:
+        raise _store_failure(err) from err
+
+
+async def _acall(step: StoreCall) -> Any:
+    call, args, kwargs = step
     try:
         return await call(*args, **kwargs)
     except BisnapError:
@@ -674,7 +244,7 @@ async def _acall_store(call: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         raise _store_failure(err) from err
 
 
-class AsyncNotificationVerifier(_VerifierCore):
+class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore]):
     """`NotificationVerifier` for async code: the same steps, the store calls awaited.
 
     `replay_store` is an `AsyncOnceStore` (e.g. `AsyncRedisOnceStore`); a `MemoryOnceStore`
@@ -686,25 +256,13 @@ class AsyncNotificationVerifier(_VerifierCore):
         KeyFormatError: the public key cannot be loaded.
     """
 
-    def __init__(
-        self,
-        *,
-        public_key: PublicKeyInput,
-        clock: Clock,
-        window: timedelta | None = DEFAULT_WINDOW,
-        replay_store: AsyncOnceStore | MemoryOnceStore | None = None,
-        path_prefix: str | None = None,
-        namespace: str = "bisnap:notify",
-        lease: timedelta = DEFAULT_LEASE,
-    ) -> None:
-        super().__init__(
-            public_key=public_key,
-            clock=clock,
-            window=window,
-            path_prefix=path_prefix,
-            namespace=namespace,
-            lease=lease,
-        )
+    _store: AsyncOnceStore
+    _claims: AsyncClaimStore | None
+
+    @staticmethod
+    def _adopt_store(
+        replay_store: AsyncOnceStore | MemoryOnceStore | None, clock: Clock
+    ) -> tuple[AsyncOnceStore, AsyncClaimStore | None, AsyncClaimStore | _AsyncClaimEach]:
         if replay_store is None:
             replay_store = MemoryOnceStore(clock=clock)
         if isinstance(replay_store, MemoryOnceStore):
@@ -716,8 +274,9 @@ class AsyncNotificationVerifier(_VerifierCore):
                 "AsyncNotificationVerifier needs an async replay store (async def claim)",
                 hint="Use AsyncRedisOnceStore, or NotificationVerifier with a sync store.",
             )
-        self._store = store
-        self._claims: AsyncClaimStore | None = store if _is_claim_store(store) else None  # type: ignore[assignment]
+        if _is_claim_store(store):
+            return store, store, store  # type: ignore[return-value]
+        return store, None, _AsyncClaimEach(store)
 
     async def verify(
         self,
@@ -736,21 +295,7 @@ class AsyncNotificationVerifier(_VerifierCore):
             StoreUnavailableError, BodyNotJSONError, InputError: as the sync verifier.
         """
         checked = self._check(method, path, headers, body)
-        claims = self._claims
-        state: ClaimState
-        if claims is not None:
-            state = await _acall_store(
-                claims.claim_all, checked.keys, expires_at=checked.expires_at
-            )
-        else:
-            state = "claimed"
-            for key in checked.keys:
-                if not await _acall_store(self._store.claim, key, expires_at=checked.expires_at):
-                    state = "in_progress"
-                    break
-        if state != "claimed":
-            raise self._replayed(checked, state)
-        return _build(checked)
+        return self._accepted(checked, await _acall(self._claim_step(checked)))
 
     @asynccontextmanager
     async def receive(
@@ -769,26 +314,19 @@ class AsyncNotificationVerifier(_VerifierCore):
             the sync verifier.
         """
         checked = self._check(method, path, headers, body)
-        claims = self._claims
-        if claims is None:
-            raise _no_claim_store(self._store)
         holder = _random.token_hex(16)
-        state = await _acall_store(claims.begin, checked.keys, holder=holder, lease=self._lease)
-        if state != "claimed":
-            raise self._replayed(checked, state)
+        self._held(checked, await _acall(self._begin_step(checked, holder)))
         try:
             yield _build(checked)
         except BaseException as exc:
             # Shielded: a cancelled handler still releases (the store call is time-bounded).
             with anyio.CancelScope(shield=True):
                 try:
-                    await _acall_store(claims.release, checked.keys, holder=holder)
+                    await _acall(self._release(checked, holder))
                 except StoreUnavailableError as err:
                     _note_release_failure(exc, err)
             raise
-        await _acall_store(
-            claims.commit, checked.keys, holder=holder, expires_at=checked.expires_at
-        )
+        await _acall(self._commit(checked, holder))
 
     def __repr__(self) -> str:
         return f"AsyncNotificationVerifier({self._repr_fields()}, replay_store={self._store!r})"

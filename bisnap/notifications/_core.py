@@ -1,0 +1,380 @@
+"""`_VerifierCore`: the configuration and the pure steps both notification verifiers run.
+
+Steps 1-4 of the check (headers, X-TIMESTAMP, window, signature), the replay keys, and
+the replay claims as store calls (`StoreCall`: method, args, kwargs) with what each answer
+means. The sync and async verifiers (`bisnap.notifications.verify`) only perform those
+calls, directly or awaited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from bisnap import canonical
+from bisnap.catalogue import NotificationEndpoint, notification_by_path
+from bisnap.clock import JAKARTA, Clock, end_of_jakarta_day, jakarta_day_and_end
+from bisnap.errors import (
+    BisnapError,
+    ConfigurationError,
+    HeaderError,
+    InputError,
+    ReplayError,
+    SignatureFormatError,
+    SignatureMismatchError,
+    TimestampFormatError,
+    TimestampOutOfWindowError,
+)
+from bisnap.headers import X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP
+from bisnap.keys import PublicKeyInput, check_verifying_key, load_public_key
+from bisnap.minify import minify, minify_unchecked
+from bisnap.notifications._checks import (
+    _FOREIGN,
+    _LAST_INSTANT,
+    _MALFORMED,
+    _ONE_DAY,
+    _ONE_SECOND,
+    _ROUTES,
+    DEFAULT_LEASE,
+    DEFAULT_WINDOW,
+    _build,
+    _check_lease,
+    _check_prefix,
+    _check_window,
+    _Checked,
+    _later,
+    _no_claim_store,
+    _parse_timestamp,
+    _required_headers,
+    _shown,
+    _unusable_body,
+)
+from bisnap.notifications.model import (
+    Notification,
+    TraceStages,
+    require_raw_body,
+    trace_from_stages,
+)
+from bisnap.signing import SignatureTrace, decode_signature, rsa_verify
+from bisnap.stores.protocols import ClaimState
+
+#: One store call a flow asks its shell to perform: (method, args, kwargs).
+StoreCall = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+
+_S = TypeVar("_S")
+
+
+class _VerifierCore(Generic[_S]):
+    """The configuration and the pure steps both verifiers share.
+
+    `_S` is the replay store a verifier takes; each shell adopts it (`_adopt_store`).
+    """
+
+    _store: Any
+    _claims: Any  # the store when it can hold a claim in progress (receive), else None
+    _claimer: Any  # what verify calls claim_all on: the store, or an adapter over claim()
+
+    if TYPE_CHECKING:
+
+        @staticmethod
+        def _adopt_store(replay_store: _S | None, clock: Clock) -> tuple[Any, Any, Any]: ...
+
+    def __init__(
+        self,
+        *,
+        public_key: PublicKeyInput,
+        clock: Clock,
+        window: timedelta | None = DEFAULT_WINDOW,
+        replay_store: _S | None = None,
+        path_prefix: str | None = None,
+        namespace: str = "bisnap:notify",
+        lease: timedelta = DEFAULT_LEASE,
+    ) -> None:
+        self._public_key = load_public_key(public_key)
+        check_verifying_key(self._public_key)
+        self._key_bytes = self._public_key.key_size // 8
+        if not callable(getattr(clock, "now", None)):
+            raise ConfigurationError(
+                "clock has no now()", hint="Pass bisnap.SystemClock() (or a FixedClock in tests)."
+            )
+        self._clock = clock
+        self._window = _check_window(window)
+        self._negative_window = -self._window if self._window is not None else timedelta(0)
+        self._margin = self._window + _ONE_SECOND if self._window is not None else None
+        self._prefix = _check_prefix(path_prefix)
+        self._namespace = namespace
+        self._lease = _check_lease(lease)
+        self._last_day: tuple[datetime, datetime, str, str] = (
+            _LAST_INSTANT,
+            _LAST_INSTANT,
+            "",
+            "",
+        )
+        self._routes: dict[str, tuple[str, NotificationEndpoint | None]] = {}
+        self._store, self._claims, self._claimer = self._adopt_store(replay_store, clock)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the window and the replay day are read from."""
+        return self._clock
+
+    @property
+    def window(self) -> timedelta | None:
+        """The accepted X-TIMESTAMP skew in each direction (None: not checked)."""
+        return self._window
+
+    @property
+    def path_prefix(self) -> str | None:
+        """The prefix stripped from the request path to get the signed path."""
+        return self._prefix
+
+    @property
+    def lease(self) -> timedelta:
+        """How long `receive` holds a notification in progress (a dead worker's claim lapses)."""
+        return self._lease
+
+    def signed_path(self, path: str) -> str:
+        """The path Midtrans signed: the request path with `path_prefix` removed.
+
+        Raises:
+            InputError: the request path does not start with `path_prefix`.
+        """
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise InputError(
+                "the request path must be a str starting with '/'",
+                hint="Pass the request's path, e.g. request.url.path (FastAPI) or "
+                "request.path (Flask).",
+            )
+        prefix = self._prefix
+        if prefix is None:
+            return path
+        rest = path[len(prefix) :]
+        if not path.startswith(prefix) or not rest.startswith("/"):
+            raise InputError(
+                f"request path {_shown(path)!r} does not start with path_prefix {prefix!r}",
+                hint="Mount the notification handler under the prefix you registered with "
+                "Midtrans, or correct path_prefix.",
+            )
+        return rest
+
+    def _day_of(self, timestamp: datetime) -> tuple[str, datetime, str]:
+        # Notifications arrive on the same day one after another: keep the last day, its
+        # end and its keys' hash tag.
+        start, end, day, tag = self._last_day
+        if start <= timestamp < end:
+            return day, end, tag
+        day, end = jakarta_day_and_end(timestamp)
+        tag = self._tag(day)
+        self._last_day = (end - _ONE_DAY, end, day, tag)
+        return day, end, tag
+
+    def _tag(self, day: str) -> str:
+        return f"{{{self._namespace}:{day}}}"
+
+    def replay_key(self, partner_id: str, external_id: str, day: str) -> str:
+        """The once-store key of a notification: partner id + external id + Jakarta day.
+
+        The `{namespace:day}` hash tag puts it in the same Redis Cluster slot as the
+        signed request's key, so both are claimed by one script.
+        """
+        return f"{self._tag(day)}:{len(partner_id)}:{partner_id}:{external_id}"
+
+    def request_key(self, string_to_sign: str, day: str) -> str:
+        """The once-store key of what is signed: SHA-256 of the string to sign + day."""
+        signed = string_to_sign.encode("utf-8", "surrogatepass")
+        return f"{self._tag(day)}:signed:{hashlib.sha256(signed).hexdigest()}"
+
+    def _route(self, path: str) -> tuple[str, NotificationEndpoint | None]:
+        # The signed path and the catalogue entry of a request path, remembered for the few
+        # paths a merchant serves (bounded: unknown paths cannot grow it without limit).
+        signed = self.signed_path(path)
+        route = (signed, notification_by_path(signed))
+        if len(self._routes) >= _ROUTES:
+            self._routes.clear()
+        self._routes[path] = route
+        return route
+
+    def _check(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]],
+        body: object,
+    ) -> _Checked:
+        raw = body if type(body) is bytes else require_raw_body(body)
+        route = self._routes.get(path) if type(path) is str else None
+        signed_path, service = route if route is not None else self._route(path)
+        timestamp_text, signature, partner_id, external_id = _required_headers(headers)
+
+        try:
+            timestamp = _parse_timestamp(timestamp_text)
+        except TimestampFormatError as err:
+            raise HeaderError(
+                f"{_MALFORMED} {X_TIMESTAMP}: {err}", header=X_TIMESTAMP, hint=err.hint
+            ) from err
+
+        # The instant in WIB: arithmetic between datetimes that share one tzinfo object skips
+        # the offset lookups (the day and its end are WIB too).
+        try:
+            local = timestamp.astimezone(JAKARTA)
+        except OverflowError:  # at the ends of datetime's range: the instant as parsed
+            local = timestamp
+        now = self._clock.now()
+        window = self._window
+        if window is not None:
+            skew = now - local
+            if skew > window:
+                raise TimestampOutOfWindowError(direction="too old", skew=skew, window=window)
+            if skew < self._negative_window:
+                raise TimestampOutOfWindowError(direction="too new", skew=skew, window=window)
+
+        stages, signed = self._verify_signature(method, signed_path, raw, timestamp_text, signature)
+
+        # SNAP: X-EXTERNAL-ID is unique per partner per day (snap-standard.md §1.3;
+        # midtrans-core.md §5 "Replay / timestamp"). The keys live to the end of the
+        # timestamp's Jakarta day, and at least until the window would reject the request,
+        # so a copy replayed just after midnight is still caught.
+        day, end_of_day, tag = self._day_of(local)
+        if self._margin is not None:
+            expires_at = _later(local, self._margin)
+            if expires_at < end_of_day:
+                expires_at = end_of_day
+        else:
+            expires_at = max(end_of_day, end_of_jakarta_day(now))
+        keys = (
+            f"{tag}:signed:{hashlib.sha256(signed).hexdigest()}",
+            f"{tag}:{len(partner_id)}:{partner_id}:{external_id}",
+        )
+        return _Checked(
+            signed_path,
+            service,
+            partner_id,
+            external_id,
+            timestamp,
+            timestamp_text,
+            stages,
+            raw,
+            keys,
+            expires_at,
+            day,
+        )
+
+    def _verify_signature(
+        self, method: str, path: str, raw: bytes, timestamp_text: str, signature: str
+    ) -> tuple[TraceStages, bytes]:
+        # SNAP: notification signature = SHA256withRSA over
+        # POST:EndpointUrl:lowerhex(sha256(minify(body))):X-TIMESTAMP, EndpointUrl being the
+        # path after the merchant's prefix (midtrans-core.md §5 "Signature", "EndpointUrl").
+        signed_method = canonical.signed_method(method)
+        signed_path = canonical.signed_path(path)
+        try:
+            minified = minify_unchecked(raw)
+        except BisnapError:
+            raise
+        except _FOREIGN as err:  # unauthenticated bytes: a bad request, never a crash
+            raise _unusable_body(err) from err
+        digest = hashlib.sha256(minified).hexdigest()
+        try:
+            raw_signature, encoding = decode_signature(signature, self._key_bytes)
+        except SignatureFormatError as err:
+            raise HeaderError(
+                f"{_MALFORMED} {X_SIGNATURE}: {err}", header=X_SIGNATURE, hint=err.hint
+            ) from err
+        string_to_sign = canonical.format_asymmetric(
+            signed_method, signed_path, digest, timestamp_text
+        )
+        try:
+            data = string_to_sign.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InputError(
+                "the request path is not valid text (a lone surrogate)",
+                hint="Pass the request path as the framework decoded it.",
+            ) from err
+        # The trace's stages, kept as a tuple: the SignatureTrace is built only when read.
+        stages: TraceStages = (
+            string_to_sign,
+            signature,
+            encoding,
+            minified,
+            digest,
+            signed_method,
+            signed_path,
+            timestamp_text,
+        )
+        if not rsa_verify(raw_signature, data, self._public_key):
+            try:
+                minify(raw)  # a body that is not JSON is the better answer than "mismatch"
+            except BisnapError:
+                raise
+            except _FOREIGN as err:
+                raise _unusable_body(err) from err
+            raise self._mismatch(trace_from_stages(stages), path)
+        return stages, data
+
+    # --- the replay claims, as store calls: the sync and async shells only perform them ---
+
+    def _claim_step(self, checked: _Checked) -> StoreCall:
+        """`verify`: claim both keys, committed at once (all or none)."""
+        return self._claimer.claim_all, (checked.keys,), {"expires_at": checked.expires_at}
+
+    def _accepted(self, checked: _Checked, state: ClaimState) -> Notification:
+        """The notification when its keys were free, else the replay."""
+        if state != "claimed":
+            raise self._replayed(checked, state)
+        return _build(checked)
+
+    def _begin_step(self, checked: _Checked, holder: str) -> StoreCall:
+        """`receive`: hold both keys in progress for `holder` (all or none)."""
+        claims = self._claims
+        if claims is None:
+            raise _no_claim_store(self._store)
+        return claims.begin, (checked.keys,), {"holder": holder, "lease": self._lease}
+
+    def _held(self, checked: _Checked, state: ClaimState) -> None:
+        """`receive` goes on when the keys were free (the shell parses the body inside its
+        block, so a body that is not JSON releases them too)."""
+        if state != "claimed":
+            raise self._replayed(checked, state)
+
+    def _release(self, checked: _Checked, holder: str) -> StoreCall:
+        """`receive`'s block raised: free the keys for the provider's retry."""
+        return self._claims.release, (checked.keys,), {"holder": holder}
+
+    def _commit(self, checked: _Checked, holder: str) -> StoreCall:
+        """`receive`'s block succeeded: the keys are processed until they expire."""
+        kwargs = {"holder": holder, "expires_at": checked.expires_at}
+        return self._claims.commit, (checked.keys,), kwargs
+
+    def _mismatch(self, trace: SignatureTrace, signed_path: str) -> SignatureMismatchError:
+        known = notification_by_path(signed_path)
+        if known is not None and signed_path != known.path:
+            hint = (
+                f"Midtrans signs the path after the prefix you registered ({known.path!r}), "
+                f"not {_shown(signed_path)!r}: pass path_prefix="
+                f"{signed_path[: -len(known.path)]!r} to the verifier."
+            )
+        else:
+            hint = (
+                "Check that this is Midtrans's public key for this environment (sandbox or "
+                "production), that the body passed is the raw request body, and that "
+                "path_prefix strips exactly the prefix you registered."
+            )
+        return SignatureMismatchError(
+            "notification signature does not match", stage="signature", trace=trace, hint=hint
+        )
+
+    def _replayed(self, checked: _Checked, state: ClaimState) -> ReplayError:
+        what = {
+            "processed": "already processed",
+            "in_progress": "already received (in progress, or accepted by verify)",
+        }.get(state, "already received")
+        return ReplayError(
+            f"notification {what}: {X_PARTNER_ID} {checked.partner_id!r}, "
+            f"{X_EXTERNAL_ID} {checked.external_id!r} on {checked.day}",
+            already_processed=state == "processed",
+        )
+
+    def _repr_fields(self) -> str:
+        return f"window={self._window!r}, path_prefix={self._prefix!r}"
