@@ -3,6 +3,28 @@
 Sign and verify every SNAP signature with every stage visible, minify bodies without
 re-serialising them, load keys in every form they arrive in, and get typed errors that
 say what to fix.
+
+What the top level exports (the rule `tests/unit/test_exports.py` checks): the names a user
+needs for the main tasks, and nothing else:
+
+1. sign / verify / minify: `sign_*`, `verify_*`, their `SignatureTrace`, `minify`, the
+   X-TIMESTAMP format (`format_timestamp`, `parse_timestamp`, `TimestampStyle`) and the
+   request headers they go into (`build_*_headers`, `ExternalIdGenerator`, `redact_headers`);
+2. keys: load, generate, fingerprint, describe and match them;
+3. the clients and token providers (`SnapClient`, `SnapAuth`, `TokenProvider`, their async
+   twins, `RetryPolicy`, `RefreshPolicy`, the token types and the sans-I/O token exchange)
+   and the stores they take (the in-memory ones and the protocols a custom store implements);
+4. notification verifiers and replies (`NotificationVerifier`, `Notification`, the legacy
+   Midtrans verifiers, `success_reply`, `reply_for_error`);
+5. `explain_*` and its `Explanation`;
+6. the error tree of `bisnap.errors` (the base classes a caller catches and the errors each
+   public function documents) and the warnings bisnap emits;
+7. the clock types (`Clock`, `SystemClock`, `FixedClock`, `JAKARTA`).
+
+A value an exported function returns is exported with it. Everything else (stage names,
+response-code parsing, provider profiles, notification field types, the signing side of the
+legacy signatures, the CLI's own modules) is imported from its module: `bisnap.signing`,
+`bisnap.responses`, `bisnap.profiles`, `bisnap.notifications`, `bisnap.legacy`, ...
 """
 
 import logging
@@ -61,7 +83,6 @@ from bisnap.headers import (
     ExternalIdGenerator,
     build_access_token_headers,
     build_service_headers,
-    get_header,
     redact_headers,
 )
 from bisnap.http import AsyncSnapClient, RetryPolicy, SnapAuth, SnapClient, SnapResponse
@@ -78,26 +99,19 @@ from bisnap.keys import (
     load_public_key,
 )
 from bisnap.legacy import (
-    core_signature_key,
-    iris_signature,
     verify_core_notification,
     verify_iris_signature,
     verify_payout_notification,
 )
 from bisnap.minify import minify
 from bisnap.notifications import (
-    Amount,
     AsyncNotificationVerifier,
     Notification,
     NotificationVerifier,
-    TransactionStatus,
 )
-from bisnap.profiles import MIDTRANS, Environment, ProviderProfile, generic_snap
 from bisnap.replies import NotificationReply, reply_for_error, success_reply
-from bisnap.responses import ResponseCode, parse_response_code
 from bisnap.secrets import AccessToken, Secret
 from bisnap.signing import (
-    STAGES,
     SignatureTrace,
     sign_access_token,
     sign_service,
@@ -106,22 +120,16 @@ from bisnap.signing import (
     verify_service,
     verify_service_asymmetric,
 )
-from bisnap.stores.base import MemoryOnceStore, OnceStore
-from bisnap.stores.memory import (
-    AsyncMemoryTokenStore,
-    AsyncTokenStore,
-    MemoryTokenStore,
-    TokenStore,
-)
+from bisnap.stores.base import MemoryOnceStore
+from bisnap.stores.memory import AsyncMemoryTokenStore, MemoryTokenStore
+from bisnap.stores.protocols import AsyncTokenStore, OnceStore, TokenStore
 from bisnap.timestamps import TimestampStyle, format_timestamp, parse_timestamp
 from bisnap.tokens import (
-    RefreshDecision,
     RefreshPolicy,
     StoreFallbackWarning,
     TokenRequest,
     build_b2b2c_token_request,
     build_token_request,
-    customer_token,
     customer_token_from_binding,
     parse_b2b2c_token_response,
     parse_token_response,
@@ -133,10 +141,7 @@ logging.getLogger("bisnap").addHandler(logging.NullHandler())
 __all__ = [
     "EMPTY_BODY_SHA256",
     "JAKARTA",
-    "MIDTRANS",
-    "STAGES",
     "AccessToken",
-    "Amount",
     "ApiError",
     "AsyncMemoryTokenStore",
     "AsyncNotificationVerifier",
@@ -152,7 +157,6 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectionFailedError",
-    "Environment",
     "Explanation",
     "ExternalIdGenerator",
     "FixedClock",
@@ -173,13 +177,10 @@ __all__ = [
     "NotificationReply",
     "NotificationVerifier",
     "OnceStore",
-    "ProviderProfile",
     "RateLimitError",
-    "RefreshDecision",
     "RefreshPolicy",
     "ReplayError",
     "RequestValidationError",
-    "ResponseCode",
     "ResponseModelError",
     "RetryPolicy",
     "Secret",
@@ -204,7 +205,6 @@ __all__ = [
     "TokenRejectedError",
     "TokenRequest",
     "TokenStore",
-    "TransactionStatus",
     "TransportError",
     "TypedResponse",
     "UnauthorizedError",
@@ -213,8 +213,6 @@ __all__ = [
     "build_b2b2c_token_request",
     "build_service_headers",
     "build_token_request",
-    "core_signature_key",
-    "customer_token",
     "customer_token_from_binding",
     "describe_key",
     "explain_access_token",
@@ -223,15 +221,11 @@ __all__ = [
     "fingerprint",
     "format_timestamp",
     "generate_key_pair",
-    "generic_snap",
-    "get_header",
-    "iris_signature",
     "keys_match",
     "load_private_key",
     "load_public_key",
     "minify",
     "parse_b2b2c_token_response",
-    "parse_response_code",
     "parse_timestamp",
     "parse_token_response",
     "redact_headers",

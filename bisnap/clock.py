@@ -9,6 +9,8 @@ import threading
 from datetime import UTC, datetime, time, timedelta, timezone
 from typing import Protocol, runtime_checkable
 
+from bisnap.errors import ConfigurationError
+
 __all__ = [
     "JAKARTA",
     "Clock",
@@ -48,9 +50,7 @@ class FixedClock:
     """A clock that stands still until `advance()` or `set()` moves it. Thread-safe."""
 
     def __init__(self, at: datetime) -> None:
-        if at.tzinfo is None or at.utcoffset() is None:
-            raise ValueError("FixedClock needs a timezone-aware datetime")
-        self._at = at
+        self._at = _aware(at)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
@@ -65,13 +65,26 @@ class FixedClock:
 
     def set(self, at: datetime) -> None:
         """Jump to `at` (timezone-aware)."""
-        if at.tzinfo is None:
-            raise ValueError("FixedClock needs a timezone-aware datetime")
+        at = _aware(at)
         with self._lock:
             self._at = at
 
     def __repr__(self) -> str:
         return f"FixedClock({self.now().isoformat()!r})"
+
+
+def _aware(at: object) -> datetime:
+    if not isinstance(at, datetime):
+        raise ConfigurationError(
+            f"FixedClock needs a datetime, not {type(at).__name__}",
+            hint="Pass datetime(2024, 3, 5, 10, 0, tzinfo=bisnap.JAKARTA) or another aware one.",
+        )
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ConfigurationError(
+            "FixedClock needs a timezone-aware datetime",
+            hint="Give it a tzinfo: datetime(..., tzinfo=bisnap.JAKARTA) or tzinfo=UTC.",
+        )
+    return at
 
 
 def jakarta_day(at: datetime) -> str:

@@ -17,10 +17,10 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
-from bisnap.clock import Clock, SystemClock, jakarta_day
+from bisnap.clock import Clock, SystemClock, end_of_jakarta_day, jakarta_day
 from bisnap.errors import ConfigurationError, HeaderError
 from bisnap.secrets import AccessToken, Secret, mask, reveal
-from bisnap.stores.base import OnceStore, end_of_jakarta_day
+from bisnap.stores.protocols import OnceStore
 
 __all__ = [
     "AUTHORIZATION",

@@ -23,7 +23,7 @@ from bisnap.clock import Clock
 from bisnap.errors import ConfigurationError
 from bisnap.headers import ORIGIN, ExternalIdGenerator
 from bisnap.signing import Encoding
-from bisnap.stores.base import OnceStore
+from bisnap.stores.protocols import OnceStore
 from bisnap.timestamps import TimestampStyle
 
 __all__ = [

@@ -191,7 +191,7 @@ def _version() -> str:
 
 
 def _cmd_demo(args: argparse.Namespace, p: Printer, env: Mapping[str, str]) -> int:
-    from bisnap.demo import run_demo
+    from bisnap.cli.demo import run_demo
 
     return run_demo()
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from bisnap.cli.rawhttp import RawRequest, parse_raw_request
 from bisnap.errors import InputError
-from bisnap.rawhttp import RawRequest, parse_raw_request
 from bisnap.secrets import Secret
 
 __all__ = [

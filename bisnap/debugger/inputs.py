@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bisnap.cli.rawhttp import RawRequest, parse_raw_request
 from bisnap.errors import InputError
-from bisnap.rawhttp import RawRequest, parse_raw_request
 from bisnap.secrets import Secret
 
 __all__ = ["KINDS", "DebugInputs", "DebugKind", "check_payload", "detect_kind", "read_inputs"]

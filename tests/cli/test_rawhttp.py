@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bisnap.cli.rawhttp import parse_raw_request
 from bisnap.errors import InputError
-from bisnap.rawhttp import parse_raw_request
 
 TOKEN = "raw-token-value-9f8e7d"
 BODY = b'{\r\n  "a": "x y"\r\n}'

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-import bisnap.demo
+import bisnap.cli.demo
 from bisnap.cli import main
 from bisnap.emulator import EmulatorCredentials
 from bisnap.emulator.tokens import IssuedToken, TokenIssuer
@@ -28,7 +28,7 @@ def test_demo_runs_the_flow_and_shows_no_secret(
         provider_private_key=generated.provider_private_key,
         partner_private_key=generated.partner_private_key,
     )
-    monkeypatch.setattr(bisnap.demo, "_demo_credentials", lambda: planted)
+    monkeypatch.setattr(bisnap.cli.demo, "_demo_credentials", lambda: planted)
     minted: list[str] = []
     original = TokenIssuer.mint
 

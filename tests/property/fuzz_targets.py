@@ -33,10 +33,10 @@ from hypothesis import strategies as st
 
 import bisnap
 from bisnap import cli
+from bisnap.cli.rawhttp import parse_raw_request
 from bisnap.clock import JAKARTA
 from bisnap.minify import minify_reference, minify_unchecked
 from bisnap.notifications import AsyncNotificationVerifier, NotificationVerifier
-from bisnap.rawhttp import parse_raw_request
 
 __all__ = ["TARGETS", "Target", "outcome"]
 

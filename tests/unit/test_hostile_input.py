@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import bisnap
+from bisnap.cli.rawhttp import parse_raw_request
 from bisnap.minify import MAX_DEPTH, minify_reference, minify_unchecked
-from bisnap.rawhttp import parse_raw_request
 
 TS = "2024-03-05T17:37:16+07:00"
 

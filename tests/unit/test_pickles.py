@@ -17,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import bisnap
-from bisnap.rawhttp import parse_raw_request
+from bisnap.cli.rawhttp import parse_raw_request
 
 SECRET = "SENTINEL-pickle-secret-5c1d9e"
 TOKEN = "SENTINEL-pickle-token-a77f30"

@@ -64,7 +64,7 @@ function facts(list, entries) {
 
 const KIND_NAMES = {
   service: "service: HMAC-SHA512",
-  notification: "service RSA / notification: SHA256withRSA",
+  notification: "asymmetric service / notification: SHA256withRSA",
   token: "access token: SHA256withRSA",
 };
 
