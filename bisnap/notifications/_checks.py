@@ -37,18 +37,18 @@ DEFAULT_WINDOW: Final = timedelta(minutes=5)
 #: How long `receive` holds a notification in progress before a dead worker's claim lapses.
 DEFAULT_LEASE: Final = timedelta(seconds=60)
 
-_ONE_SECOND: Final = timedelta(seconds=1)
-_ONE_DAY: Final = timedelta(days=1)
-_LAST_INSTANT: Final = datetime.max.replace(tzinfo=UTC)
+ONE_SECOND: Final = timedelta(seconds=1)
+ONE_DAY: Final = timedelta(days=1)
+LAST_INSTANT: Final = datetime.max.replace(tzinfo=UTC)
 _MISSING = "missing header"
-_MALFORMED = "malformed header"
-_FOREIGN = (ValueError, UnicodeError, OverflowError, RecursionError)
+MALFORMED = "malformed header"
+FOREIGN = (ValueError, UnicodeError, OverflowError, RecursionError)
 
 
 # --- the pure steps ------------------------------------------------------------------------
 
 
-class _Checked(NamedTuple):
+class Checked(NamedTuple):
     """What steps 1-4 established: everything but the replay claim and the JSON."""
 
     path: str
@@ -65,7 +65,7 @@ class _Checked(NamedTuple):
 
 
 _CONFLICT: Final = "\x00conflict"
-_ROUTES: Final = 64  # request paths remembered (a merchant serves a handful)
+ROUTES: Final = 64  # request paths remembered (a merchant serves a handful)
 
 
 def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -99,7 +99,7 @@ def _required(lowered: Mapping[str, str], name: str, key: str) -> str:
     value = lowered.get(key)
     if value == _CONFLICT:
         raise HeaderError(
-            f"{_MALFORMED} {name}: sent more than once with different values",
+            f"{MALFORMED} {name}: sent more than once with different values",
             header=name,
             hint=f"Send {name} once; a proxy may be adding a second copy.",
         )
@@ -113,7 +113,7 @@ def _required(lowered: Mapping[str, str], name: str, key: str) -> str:
     return value
 
 
-def _build(checked: _Checked) -> Notification:
+def build_notification(checked: Checked) -> Notification:
     notification = Notification(
         checked.path,
         checked.service,
@@ -138,7 +138,7 @@ _COMMON_TIMESTAMP: Final = re.compile(
 )
 
 
-def _parse_timestamp(text: str) -> datetime:
+def parse_header_timestamp(text: str) -> datetime:
     if _COMMON_TIMESTAMP.match(text) is not None and "0002" <= text[:4] <= "9998":
         try:
             return datetime.fromisoformat(text)
@@ -147,7 +147,7 @@ def _parse_timestamp(text: str) -> datetime:
     return parse_timestamp(text)
 
 
-def _required_headers(
+def required_headers(
     headers: Mapping[str, str] | Iterable[tuple[str, str]],
 ) -> tuple[str, str, str, str]:
     """X-TIMESTAMP, X-SIGNATURE, X-PARTNER-ID, X-EXTERNAL-ID, each present once."""
@@ -182,7 +182,7 @@ def _required_headers(
     )
 
 
-def _check_window(window: object) -> timedelta | None:
+def check_window(window: object) -> timedelta | None:
     # SNAP-agnostic rule (STYLE §8): turning the window off takes an explicit None; a falsy
     # 0 is not None, and timedelta(0) means zero tolerance.
     if window is None:
@@ -197,7 +197,7 @@ def _check_window(window: object) -> timedelta | None:
     return window
 
 
-def _check_lease(lease: object) -> timedelta:
+def check_lease(lease: object) -> timedelta:
     if not isinstance(lease, timedelta) or lease < timedelta(milliseconds=1):
         raise ConfigurationError(
             f"lease must be a positive timedelta, not {lease!r}",
@@ -206,7 +206,7 @@ def _check_lease(lease: object) -> timedelta:
     return lease
 
 
-def _check_prefix(prefix: object) -> str | None:
+def check_prefix(prefix: object) -> str | None:
     if prefix is None:
         return None
     if not isinstance(prefix, str) or not prefix.startswith("/"):
@@ -219,34 +219,34 @@ def _check_prefix(prefix: object) -> str | None:
     return stripped or None
 
 
-def _shown(path: str) -> str:
+def shown_path(path: str) -> str:
     return path if len(path) <= 80 else path[:80] + "…"
 
 
-def _later(at: datetime, delta: timedelta) -> datetime:
+def later_by(at: datetime, delta: timedelta) -> datetime:
     try:
         return at + delta
     except OverflowError:
-        return _LAST_INSTANT
+        return LAST_INSTANT
 
 
-def _unusable_body(err: BaseException) -> BodyNotJSONError:
+def unusable_body(err: BaseException) -> BodyNotJSONError:
     return BodyNotJSONError(f"cannot be minified ({type(err).__name__})", offset=0)
 
 
-def _is_claim_store(store: object) -> bool:
+def is_claim_store(store: object) -> bool:
     return all(
         callable(getattr(store, name, None)) for name in ("claim_all", "begin", "commit", "release")
     )
 
 
-def _store_failure(err: Exception) -> StoreUnavailableError:
+def store_failure(err: Exception) -> StoreUnavailableError:
     return StoreUnavailableError(
         f"the replay store failed ({type(err).__name__}); the notification was not accepted"
     )
 
 
-def _no_claim_store(store: object) -> ConfigurationError:
+def no_claim_store(store: object) -> ConfigurationError:
     return ConfigurationError(
         f"receive() needs a replay store that can hold a claim in progress; "
         f"{type(store).__name__} only has claim()",
@@ -254,7 +254,7 @@ def _no_claim_store(store: object) -> ConfigurationError:
     )
 
 
-def _note_release_failure(exc: BaseException, err: Exception) -> None:
+def note_release_failure(exc: BaseException, err: Exception) -> None:
     exc.add_note(
         f"bisnap: releasing the notification's in-progress claim failed "
         f"({type(err).__name__}); it lapses after the verifier's lease"

@@ -1,4 +1,4 @@
-"""`_VerifierCore`: the configuration and the pure steps both notification verifiers run.
+"""`VerifierCore`: the configuration and the pure steps both notification verifiers run.
 
 Steps 1-4 of the check (headers, X-TIMESTAMP, window, signature), the replay keys, and
 the replay claims as store calls (`StoreCall`: method, args, kwargs) with what each answer
@@ -31,25 +31,25 @@ from bisnap.headers import X_EXTERNAL_ID, X_PARTNER_ID, X_SIGNATURE, X_TIMESTAMP
 from bisnap.keys import PublicKeyInput, check_verifying_key, load_public_key
 from bisnap.minify import minify, minify_unchecked
 from bisnap.notifications._checks import (
-    _FOREIGN,
-    _LAST_INSTANT,
-    _MALFORMED,
-    _ONE_DAY,
-    _ONE_SECOND,
-    _ROUTES,
     DEFAULT_LEASE,
     DEFAULT_WINDOW,
-    _build,
-    _check_lease,
-    _check_prefix,
-    _check_window,
-    _Checked,
-    _later,
-    _no_claim_store,
-    _parse_timestamp,
-    _required_headers,
-    _shown,
-    _unusable_body,
+    FOREIGN,
+    LAST_INSTANT,
+    MALFORMED,
+    ONE_DAY,
+    ONE_SECOND,
+    ROUTES,
+    Checked,
+    build_notification,
+    check_lease,
+    check_prefix,
+    check_window,
+    later_by,
+    no_claim_store,
+    parse_header_timestamp,
+    required_headers,
+    shown_path,
+    unusable_body,
 )
 from bisnap.notifications.model import (
     Notification,
@@ -66,7 +66,7 @@ StoreCall = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 _S = TypeVar("_S")
 
 
-class _VerifierCore(Generic[_S]):
+class VerifierCore(Generic[_S]):
     """The configuration and the pure steps both verifiers share.
 
     `_S` is the replay store a verifier takes; each shell adopts it (`_adopt_store`).
@@ -100,15 +100,15 @@ class _VerifierCore(Generic[_S]):
                 "clock has no now()", hint="Pass bisnap.SystemClock() (or a FixedClock in tests)."
             )
         self._clock = clock
-        self._window = _check_window(window)
+        self._window = check_window(window)
         self._negative_window = -self._window if self._window is not None else timedelta(0)
-        self._margin = self._window + _ONE_SECOND if self._window is not None else None
-        self._prefix = _check_prefix(path_prefix)
+        self._margin = self._window + ONE_SECOND if self._window is not None else None
+        self._prefix = check_prefix(path_prefix)
         self._namespace = namespace
-        self._lease = _check_lease(lease)
+        self._lease = check_lease(lease)
         self._last_day: tuple[datetime, datetime, str, str] = (
-            _LAST_INSTANT,
-            _LAST_INSTANT,
+            LAST_INSTANT,
+            LAST_INSTANT,
             "",
             "",
         )
@@ -153,7 +153,7 @@ class _VerifierCore(Generic[_S]):
         rest = path[len(prefix) :]
         if not path.startswith(prefix) or not rest.startswith("/"):
             raise InputError(
-                f"request path {_shown(path)!r} does not start with path_prefix {prefix!r}",
+                f"request path {shown_path(path)!r} does not start with path_prefix {prefix!r}",
                 hint="Mount the notification handler under the prefix you registered with "
                 "Midtrans, or correct path_prefix.",
             )
@@ -167,7 +167,7 @@ class _VerifierCore(Generic[_S]):
             return day, end, tag
         day, end = jakarta_day_and_end(timestamp)
         tag = self._tag(day)
-        self._last_day = (end - _ONE_DAY, end, day, tag)
+        self._last_day = (end - ONE_DAY, end, day, tag)
         return day, end, tag
 
     def _tag(self, day: str) -> str:
@@ -191,7 +191,7 @@ class _VerifierCore(Generic[_S]):
         # paths a merchant serves (bounded: unknown paths cannot grow it without limit).
         signed = self.signed_path(path)
         route = (signed, notification_by_path(signed))
-        if len(self._routes) >= _ROUTES:
+        if len(self._routes) >= ROUTES:
             self._routes.clear()
         self._routes[path] = route
         return route
@@ -202,17 +202,17 @@ class _VerifierCore(Generic[_S]):
         path: str,
         headers: Mapping[str, str] | Iterable[tuple[str, str]],
         body: object,
-    ) -> _Checked:
+    ) -> Checked:
         raw = body if type(body) is bytes else require_raw_body(body)
         route = self._routes.get(path) if type(path) is str else None
         signed_path, service = route if route is not None else self._route(path)
-        timestamp_text, signature, partner_id, external_id = _required_headers(headers)
+        timestamp_text, signature, partner_id, external_id = required_headers(headers)
 
         try:
-            timestamp = _parse_timestamp(timestamp_text)
+            timestamp = parse_header_timestamp(timestamp_text)
         except TimestampFormatError as err:
             raise HeaderError(
-                f"{_MALFORMED} {X_TIMESTAMP}: {err}", header=X_TIMESTAMP, hint=err.hint
+                f"{MALFORMED} {X_TIMESTAMP}: {err}", header=X_TIMESTAMP, hint=err.hint
             ) from err
 
         # The instant in WIB: arithmetic between datetimes that share one tzinfo object skips
@@ -238,7 +238,7 @@ class _VerifierCore(Generic[_S]):
         # so a copy replayed just after midnight is still caught.
         day, end_of_day, tag = self._day_of(local)
         if self._margin is not None:
-            expires_at = _later(local, self._margin)
+            expires_at = later_by(local, self._margin)
             if expires_at < end_of_day:
                 expires_at = end_of_day
         else:
@@ -247,7 +247,7 @@ class _VerifierCore(Generic[_S]):
             f"{tag}:signed:{hashlib.sha256(signed).hexdigest()}",
             f"{tag}:{len(partner_id)}:{partner_id}:{external_id}",
         )
-        return _Checked(
+        return Checked(
             signed_path,
             service,
             partner_id,
@@ -273,14 +273,14 @@ class _VerifierCore(Generic[_S]):
             minified = minify_unchecked(raw)
         except BisnapError:
             raise
-        except _FOREIGN as err:  # unauthenticated bytes: a bad request, never a crash
-            raise _unusable_body(err) from err
+        except FOREIGN as err:  # unauthenticated bytes: a bad request, never a crash
+            raise unusable_body(err) from err
         digest = hashlib.sha256(minified).hexdigest()
         try:
             raw_signature, encoding = decode_signature(signature, self._key_bytes)
         except SignatureFormatError as err:
             raise HeaderError(
-                f"{_MALFORMED} {X_SIGNATURE}: {err}", header=X_SIGNATURE, hint=err.hint
+                f"{MALFORMED} {X_SIGNATURE}: {err}", header=X_SIGNATURE, hint=err.hint
             ) from err
         string_to_sign = canonical.format_asymmetric(
             signed_method, signed_path, digest, timestamp_text
@@ -308,41 +308,41 @@ class _VerifierCore(Generic[_S]):
                 minify(raw)  # a body that is not JSON is the better answer than "mismatch"
             except BisnapError:
                 raise
-            except _FOREIGN as err:
-                raise _unusable_body(err) from err
+            except FOREIGN as err:
+                raise unusable_body(err) from err
             raise self._mismatch(trace_from_stages(stages), path)
         return stages, data
 
     # --- the replay claims, as store calls: the sync and async shells only perform them ---
 
-    def _claim_step(self, checked: _Checked) -> StoreCall:
+    def _claim_step(self, checked: Checked) -> StoreCall:
         """`verify`: claim both keys, committed at once (all or none)."""
         return self._claimer.claim_all, (checked.keys,), {"expires_at": checked.expires_at}
 
-    def _accepted(self, checked: _Checked, state: ClaimState) -> Notification:
+    def _accepted(self, checked: Checked, state: ClaimState) -> Notification:
         """The notification when its keys were free, else the replay."""
         if state != "claimed":
             raise self._replayed(checked, state)
-        return _build(checked)
+        return build_notification(checked)
 
-    def _begin_step(self, checked: _Checked, holder: str) -> StoreCall:
+    def _begin_step(self, checked: Checked, holder: str) -> StoreCall:
         """`receive`: hold both keys in progress for `holder` (all or none)."""
         claims = self._claims
         if claims is None:
-            raise _no_claim_store(self._store)
+            raise no_claim_store(self._store)
         return claims.begin, (checked.keys,), {"holder": holder, "lease": self._lease}
 
-    def _held(self, checked: _Checked, state: ClaimState) -> None:
+    def _held(self, checked: Checked, state: ClaimState) -> None:
         """`receive` goes on when the keys were free (the shell parses the body inside its
         block, so a body that is not JSON releases them too)."""
         if state != "claimed":
             raise self._replayed(checked, state)
 
-    def _release(self, checked: _Checked, holder: str) -> StoreCall:
+    def _release(self, checked: Checked, holder: str) -> StoreCall:
         """`receive`'s block raised: free the keys for the provider's retry."""
         return self._claims.release, (checked.keys,), {"holder": holder}
 
-    def _commit(self, checked: _Checked, holder: str) -> StoreCall:
+    def _commit(self, checked: Checked, holder: str) -> StoreCall:
         """`receive`'s block succeeded: the keys are processed until they expire."""
         kwargs = {"holder": holder, "expires_at": checked.expires_at}
         return self._claims.commit, (checked.keys,), kwargs
@@ -352,7 +352,7 @@ class _VerifierCore(Generic[_S]):
         if known is not None and signed_path != known.path:
             hint = (
                 f"Midtrans signs the path after the prefix you registered ({known.path!r}), "
-                f"not {_shown(signed_path)!r}: pass path_prefix="
+                f"not {shown_path(signed_path)!r}: pass path_prefix="
                 f"{signed_path[: -len(known.path)]!r} to the verifier."
             )
         else:
@@ -365,7 +365,7 @@ class _VerifierCore(Generic[_S]):
             "notification signature does not match", stage="signature", trace=trace, hint=hint
         )
 
-    def _replayed(self, checked: _Checked, state: ClaimState) -> ReplayError:
+    def _replayed(self, checked: Checked, state: ClaimState) -> ReplayError:
         what = {
             "processed": "already processed",
             "in_progress": "already received (in progress, or accepted by verify)",

@@ -55,12 +55,12 @@ from bisnap.notifications._checks import (
     DEFAULT_LEASE,
     DEFAULT_WINDOW,
     REQUIRED_HEADERS,
-    _build,
-    _is_claim_store,
-    _note_release_failure,
-    _store_failure,
+    build_notification,
+    is_claim_store,
+    note_release_failure,
+    store_failure,
 )
-from bisnap.notifications._core import StoreCall, _VerifierCore
+from bisnap.notifications._core import StoreCall, VerifierCore
 from bisnap.notifications.model import (
     TRANSACTION_STATUSES,
     Amount,
@@ -89,7 +89,7 @@ __all__ = [
 ]
 
 
-class NotificationVerifier(_VerifierCore[OnceStore]):
+class NotificationVerifier(VerifierCore[OnceStore]):
     """Verify Midtrans notifications (sync): headers, window, signature, replay, JSON.
 
     `public_key` is Midtrans's public key (PEM, DER, base64 or a key object); `clock` is
@@ -121,7 +121,7 @@ class NotificationVerifier(_VerifierCore[OnceStore]):
                 "NotificationVerifier needs a sync replay store; this one is async",
                 hint="Use AsyncNotificationVerifier with an async store (AsyncRedisOnceStore).",
             )
-        if _is_claim_store(store):
+        if is_claim_store(store):
             return store, store, store  # type: ignore[return-value]
         return store, None, _ClaimEach(store)
 
@@ -185,12 +185,12 @@ class NotificationVerifier(_VerifierCore[OnceStore]):
         holder = _random.token_hex(16)
         self._held(checked, _call(self._begin_step(checked, holder)))
         try:
-            yield _build(checked)
+            yield build_notification(checked)
         except BaseException as exc:
             try:
                 _call(self._release(checked, holder))
             except StoreUnavailableError as err:
-                _note_release_failure(exc, err)
+                note_release_failure(exc, err)
             raise
         _call(self._commit(checked, holder))
 
@@ -231,7 +231,7 @@ def _call(step: StoreCall) -> Any:
     except BisnapError:
         raise
     except Exception as err:
-        raise _store_failure(err) from err
+        raise store_failure(err) from err
 
 
 async def _acall(step: StoreCall) -> Any:
@@ -241,10 +241,10 @@ async def _acall(step: StoreCall) -> Any:
     except BisnapError:
         raise
     except Exception as err:
-        raise _store_failure(err) from err
+        raise store_failure(err) from err
 
 
-class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore]):
+class AsyncNotificationVerifier(VerifierCore[AsyncOnceStore | MemoryOnceStore]):
     """`NotificationVerifier` for async code: the same steps, the store calls awaited.
 
     `replay_store` is an `AsyncOnceStore` (e.g. `AsyncRedisOnceStore`); a `MemoryOnceStore`
@@ -274,7 +274,7 @@ class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore])
                 "AsyncNotificationVerifier needs an async replay store (async def claim)",
                 hint="Use AsyncRedisOnceStore, or NotificationVerifier with a sync store.",
             )
-        if _is_claim_store(store):
+        if is_claim_store(store):
             return store, store, store  # type: ignore[return-value]
         return store, None, _AsyncClaimEach(store)
 
@@ -317,14 +317,14 @@ class AsyncNotificationVerifier(_VerifierCore[AsyncOnceStore | MemoryOnceStore])
         holder = _random.token_hex(16)
         self._held(checked, await _acall(self._begin_step(checked, holder)))
         try:
-            yield _build(checked)
+            yield build_notification(checked)
         except BaseException as exc:
             # Shielded: a cancelled handler still releases (the store call is time-bounded).
             with anyio.CancelScope(shield=True):
                 try:
                     await _acall(self._release(checked, holder))
                 except StoreUnavailableError as err:
-                    _note_release_failure(exc, err)
+                    note_release_failure(exc, err)
             raise
         await _acall(self._commit(checked, holder))
 
