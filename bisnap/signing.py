@@ -464,7 +464,47 @@ def _mismatch(
     )
 
 
+# --- the stages, computed once per kind for sign and verify ------------------------------
+
+# string to sign, its UTF-8 bytes, minified body, body sha256, method, path, timestamp, token
+_Stages = tuple[str, bytes, bytes | None, str | None, str | None, str | None, str, str | None]
+
+
+def _utf8(string_to_sign: str, *parts: tuple[str, str]) -> bytes:
+    try:
+        return string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(*parts) from None
+
+
+def _trace(
+    kind: Kind, stages: _Stages, signature: str, encoding: Encoding, key_fingerprint: str | None
+) -> SignatureTrace:
+    string_to_sign, _, minified, digest, m, p, ts, token = stages
+    return _new_trace(
+        kind,
+        string_to_sign,
+        signature,
+        encoding,
+        minified,
+        digest,
+        m,
+        p,
+        ts,
+        key_fingerprint,
+        token,
+    )
+
+
 # --- access token ------------------------------------------------------------------------
+
+
+def _access_token_stages(client_key: str, timestamp: str) -> _Stages:
+    ck = canonical.signed_client_key(client_key)
+    ts = canonical.signed_timestamp(timestamp)
+    string_to_sign = canonical.format_access_token(ck, ts)
+    data = _utf8(string_to_sign, ("client key", ck), ("timestamp", ts))
+    return string_to_sign, data, None, None, None, None, ts, None
 
 
 def sign_access_token(
@@ -481,27 +521,9 @@ def sign_access_token(
         InputError: empty client key or timestamp, or either is not UTF-8 text.
     """
     key = _signing_key(private_key)
-    ck = canonical.signed_client_key(client_key)
-    ts = canonical.signed_timestamp(timestamp)
-    string_to_sign = canonical.format_access_token(ck, ts)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("client key", ck), ("timestamp", ts)) from None
-    raw = rsa_sign(data, key)
-    return _new_trace(
-        "access_token",
-        string_to_sign,
-        encode_signature(raw, encoding),
-        encoding,
-        None,
-        None,
-        None,
-        None,
-        ts,
-        fingerprint(key),
-        None,
-    )
+    stages = _access_token_stages(client_key, timestamp)
+    signature = encode_signature(rsa_sign(stages[1], key), encoding)
+    return _trace("access_token", stages, signature, encoding, fingerprint(key))
 
 
 def verify_access_token(
@@ -516,28 +538,10 @@ def verify_access_token(
         SignatureFormatError: the signature is not base64/hex of the key's size.
     """
     key, size = _verifying_key(public_key)
-    ck = canonical.signed_client_key(client_key)
-    ts = canonical.signed_timestamp(timestamp)
-    string_to_sign = canonical.format_access_token(ck, ts)
+    stages = _access_token_stages(client_key, timestamp)
     raw, encoding, text = _decode_signature(signature, size)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("client key", ck), ("timestamp", ts)) from None
-    trace = _new_trace(
-        "access_token",
-        string_to_sign,
-        text,
-        encoding,
-        None,
-        None,
-        None,
-        None,
-        ts,
-        fingerprint(key),
-        None,
-    )
-    if not rsa_verify(raw, data, key):
+    trace = _trace("access_token", stages, text, encoding, fingerprint(key))
+    if not rsa_verify(raw, stages[1], key):
         raise _mismatch(trace, "access-token")
     return trace
 
@@ -561,6 +565,24 @@ def _service_parts(
     return m, p, ts, minified, hashlib.sha256(minified).hexdigest()
 
 
+def _service_stages(
+    method: str,
+    path: str,
+    timestamp: str,
+    body: bytes | str | None,
+    access_token: str | Secret | AccessToken,
+    include_query: bool,
+    check_json: bool = True,
+) -> _Stages:
+    m, p, ts, minified, digest = _service_parts(
+        method, path, timestamp, body, include_query, check_json
+    )
+    token = canonical.signed_token(access_token)
+    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
+    data = _utf8(string_to_sign, ("path", p), ("timestamp", ts), ("access token", token))
+    return string_to_sign, data, minified, digest, m, p, ts, token
+
+
 def sign_service(
     *,
     method: str,
@@ -582,27 +604,9 @@ def sign_service(
         SecretFormatError: token starts with 'Bearer ', client secret empty or a PEM.
         InputError: a malformed method, path or timestamp, or one that is not UTF-8 text.
     """
-    m, p, ts, minified, digest = _service_parts(method, path, timestamp, body, include_query)
-    token = canonical.signed_token(access_token)
-    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token)) from None
-    raw = _hmac_sha512(client_secret, data)
-    return _new_trace(
-        "service",
-        string_to_sign,
-        encode_signature(raw, encoding),
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        None,
-        token,
-    )
+    stages = _service_stages(method, path, timestamp, body, access_token, include_query)
+    signature = encode_signature(_hmac_sha512(client_secret, stages[1]), encoding)
+    return _trace("service", stages, signature, encoding, None)
 
 
 def verify_service(
@@ -628,36 +632,32 @@ def verify_service(
         SignatureFormatError: not base64/hex of 64 bytes.
         BodyNotJSONError: the body is not JSON.
     """
-    m, p, ts, minified, digest = _service_parts(
-        method, path, timestamp, body, include_query, check_json
-    )
-    token = canonical.signed_token(access_token)
+    stages = _service_stages(method, path, timestamp, body, access_token, include_query, check_json)
     presented, encoding, text = _decode_signature(signature, _HMAC_BYTES)
-    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token)) from None
-    expected = _hmac_sha512(client_secret, data)
-    trace = _new_trace(
-        "service",
-        string_to_sign,
-        text,
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        None,
-        token,
-    )
+    expected = _hmac_sha512(client_secret, stages[1])
+    trace = _trace("service", stages, text, encoding, None)
     if not hmac.compare_digest(presented, expected):
         raise _mismatch(trace, "HMAC-SHA512 service", body, check_json)
     return trace
 
 
 # --- asymmetric service (SHA256withRSA), also provider notifications -------------------
+
+
+def _asymmetric_stages(
+    method: str,
+    path: str,
+    timestamp: str,
+    body: bytes | str | None,
+    include_query: bool,
+    check_json: bool = True,
+) -> _Stages:
+    m, p, ts, minified, digest = _service_parts(
+        method, path, timestamp, body, include_query, check_json
+    )
+    string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
+    data = _utf8(string_to_sign, ("path", p), ("timestamp", ts))
+    return string_to_sign, data, minified, digest, m, p, ts, None
 
 
 def sign_service_asymmetric(
@@ -681,26 +681,9 @@ def sign_service_asymmetric(
         InputError: a malformed method, path or timestamp, or one that is not UTF-8 text.
     """
     key = _signing_key(private_key)
-    m, p, ts, minified, digest = _service_parts(method, path, timestamp, body, include_query)
-    string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("path", p), ("timestamp", ts)) from None
-    raw = rsa_sign(data, key)
-    return _new_trace(
-        "service_asymmetric",
-        string_to_sign,
-        encode_signature(raw, encoding),
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        fingerprint(key),
-        None,
-    )
+    stages = _asymmetric_stages(method, path, timestamp, body, include_query)
+    signature = encode_signature(rsa_sign(stages[1], key), encoding)
+    return _trace("service_asymmetric", stages, signature, encoding, fingerprint(key))
 
 
 def verify_service_asymmetric(
@@ -724,30 +707,11 @@ def verify_service_asymmetric(
         BodyNotJSONError: the body is not JSON.
     """
     key, size = _verifying_key(public_key)
-    m, p, ts, minified, digest = _service_parts(
-        method, path, timestamp, body, include_query, check_json
-    )
+    stages = _asymmetric_stages(method, path, timestamp, body, include_query, check_json)
     raw, encoding, text = _decode_signature(signature, size)
-    string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
+    trace = _trace("service_asymmetric", stages, text, encoding, None)
     try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("path", p), ("timestamp", ts)) from None
-    trace = _new_trace(
-        "service_asymmetric",
-        string_to_sign,
-        text,
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        None,
-        None,
-    )
-    try:
-        key.verify(raw, data, _PKCS1V15, _SHA256)
+        key.verify(raw, stages[1], _PKCS1V15, _SHA256)
     except InvalidSignature:
         raise _mismatch(trace, "SHA256withRSA service", body, check_json) from None
     return trace
