@@ -19,7 +19,7 @@ import binascii
 import functools
 import hashlib
 import hmac
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -549,35 +549,27 @@ def verify_access_token(
 # --- symmetric service (HMAC-SHA512) ------------------------------------------------------
 
 
-def _service_parts(
+def _service_stages(
+    kind: Literal["service", "service_asymmetric"],
     method: str,
     path: str,
     timestamp: str,
     body: bytes | str | None,
     include_query: bool,
     check_json: bool = True,
-) -> tuple[str, str, str, bytes, str]:
+    access_token: str | Secret | AccessToken | None = None,
+) -> _Stages:
     # Each input validated once; the body minified and hashed once.
     m = canonical.signed_method(method)
     p = canonical.signed_path(path, include_query=include_query)
     ts = canonical.signed_timestamp(timestamp)
     minified = minify(body) if check_json else minify_unchecked(body)
-    return m, p, ts, minified, hashlib.sha256(minified).hexdigest()
-
-
-def _service_stages(
-    method: str,
-    path: str,
-    timestamp: str,
-    body: bytes | str | None,
-    access_token: str | Secret | AccessToken,
-    include_query: bool,
-    check_json: bool = True,
-) -> _Stages:
-    m, p, ts, minified, digest = _service_parts(
-        method, path, timestamp, body, include_query, check_json
-    )
-    token = canonical.signed_token(access_token)
+    digest = hashlib.sha256(minified).hexdigest()
+    if kind == "service_asymmetric":
+        string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
+        data = _utf8(string_to_sign, ("path", p), ("timestamp", ts))
+        return string_to_sign, data, minified, digest, m, p, ts, None
+    token = canonical.signed_token(cast("str | Secret | AccessToken", access_token))
     string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
     data = _utf8(string_to_sign, ("path", p), ("timestamp", ts), ("access token", token))
     return string_to_sign, data, minified, digest, m, p, ts, token
@@ -604,7 +596,9 @@ def sign_service(
         SecretFormatError: token starts with 'Bearer ', client secret empty or a PEM.
         InputError: a malformed method, path or timestamp, or one that is not UTF-8 text.
     """
-    stages = _service_stages(method, path, timestamp, body, access_token, include_query)
+    stages = _service_stages(
+        "service", method, path, timestamp, body, include_query, access_token=access_token
+    )
     signature = encode_signature(_hmac_sha512(client_secret, stages[1]), encoding)
     return _trace("service", stages, signature, encoding, None)
 
@@ -632,7 +626,9 @@ def verify_service(
         SignatureFormatError: not base64/hex of 64 bytes.
         BodyNotJSONError: the body is not JSON.
     """
-    stages = _service_stages(method, path, timestamp, body, access_token, include_query, check_json)
+    stages = _service_stages(
+        "service", method, path, timestamp, body, include_query, check_json, access_token
+    )
     presented, encoding, text = _decode_signature(signature, _HMAC_BYTES)
     expected = _hmac_sha512(client_secret, stages[1])
     trace = _trace("service", stages, text, encoding, None)
@@ -642,22 +638,6 @@ def verify_service(
 
 
 # --- asymmetric service (SHA256withRSA), also provider notifications -------------------
-
-
-def _asymmetric_stages(
-    method: str,
-    path: str,
-    timestamp: str,
-    body: bytes | str | None,
-    include_query: bool,
-    check_json: bool = True,
-) -> _Stages:
-    m, p, ts, minified, digest = _service_parts(
-        method, path, timestamp, body, include_query, check_json
-    )
-    string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
-    data = _utf8(string_to_sign, ("path", p), ("timestamp", ts))
-    return string_to_sign, data, minified, digest, m, p, ts, None
 
 
 def sign_service_asymmetric(
@@ -681,7 +661,7 @@ def sign_service_asymmetric(
         InputError: a malformed method, path or timestamp, or one that is not UTF-8 text.
     """
     key = _signing_key(private_key)
-    stages = _asymmetric_stages(method, path, timestamp, body, include_query)
+    stages = _service_stages("service_asymmetric", method, path, timestamp, body, include_query)
     signature = encode_signature(rsa_sign(stages[1], key), encoding)
     return _trace("service_asymmetric", stages, signature, encoding, fingerprint(key))
 
@@ -707,7 +687,9 @@ def verify_service_asymmetric(
         BodyNotJSONError: the body is not JSON.
     """
     key, size = _verifying_key(public_key)
-    stages = _asymmetric_stages(method, path, timestamp, body, include_query, check_json)
+    stages = _service_stages(
+        "service_asymmetric", method, path, timestamp, body, include_query, check_json
+    )
     raw, encoding, text = _decode_signature(signature, size)
     trace = _trace("service_asymmetric", stages, text, encoding, None)
     try:

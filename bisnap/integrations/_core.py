@@ -31,7 +31,7 @@ import logging
 from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Final, Literal, overload
+from typing import Any, Final, Generic, Literal, TypeVar, overload
 
 from bisnap.clock import Clock
 from bisnap.errors import BisnapError, ConfigurationError
@@ -123,6 +123,7 @@ class LegacyNotification:
 
 
 Received = Notification | LegacyNotification
+_V = TypeVar("_V", NotificationVerifier, AsyncNotificationVerifier)
 SyncHandler = Callable[[Received], object]
 AsyncHandler = Callable[[Received], Awaitable[object] | object]
 
@@ -167,26 +168,35 @@ def _check_verifier(verifier: object, wanted: type, receiver: str) -> None:
         )
 
 
-class _ReceiverCore:
+class _ReceiverCore(Generic[_V]):
     """Configuration and the pure steps both receivers share."""
+
+    _wanted: type
 
     def __init__(
         self,
+        verifier: _V,
         *,
-        clock: Clock,
-        on_duplicate: OnDuplicate,
-        server_key: str | Secret | None,
-        iris_merchant_key: str | Secret | None,
+        on_duplicate: OnDuplicate = "conflict",
+        server_key: str | Secret | None = None,
+        iris_merchant_key: str | Secret | None = None,
     ) -> None:
+        _check_verifier(verifier, self._wanted, type(self).__name__)
         if on_duplicate not in ("conflict", "success"):
             raise ConfigurationError(
                 f"on_duplicate must be 'conflict' or 'success', not {on_duplicate!r}",
                 hint="Keep the default 'conflict'.",
             )
-        self._clock = clock
+        self._verifier: _V = verifier
+        self._clock: Clock = verifier.clock
         self._on_duplicate: OnDuplicate = on_duplicate
         self._server_key = _key(server_key, "server_key")
         self._iris_key = _key(iris_merchant_key, "iris_merchant_key")
+
+    @property
+    def verifier(self) -> _V:
+        """The SNAP notification verifier."""
+        return self._verifier
 
     @property
     def clock(self) -> Clock:
@@ -244,7 +254,6 @@ class _ReceiverCore:
 
     def _flow(
         self,
-        verifier: NotificationVerifier | AsyncNotificationVerifier,
         method: str,
         path: str,
         headers: Headers,
@@ -269,7 +278,7 @@ class _ReceiverCore:
             return self._done(legacy, result)
 
         try:
-            receiving = verifier.receive(method=method, path=path, headers=pairs, body=body)
+            receiving = self._verifier.receive(method=method, path=path, headers=pairs, body=body)
             notification = yield ("enter", receiving)
         except Exception as err:
             return self._refused(err, path, body)
@@ -297,7 +306,7 @@ class _ReceiverCore:
         )
 
 
-class NotificationReceiver(_ReceiverCore):
+class NotificationReceiver(_ReceiverCore[NotificationVerifier]):
     """Verify, handle and answer notifications in sync code (Flask, Django).
 
     `verifier` checks SNAP notifications (`receive`: the replay claim is committed only
@@ -314,27 +323,7 @@ class NotificationReceiver(_ReceiverCore):
     ```
     """
 
-    def __init__(
-        self,
-        verifier: NotificationVerifier,
-        *,
-        on_duplicate: OnDuplicate = "conflict",
-        server_key: str | Secret | None = None,
-        iris_merchant_key: str | Secret | None = None,
-    ) -> None:
-        _check_verifier(verifier, NotificationVerifier, type(self).__name__)
-        super().__init__(
-            clock=verifier.clock,
-            on_duplicate=on_duplicate,
-            server_key=server_key,
-            iris_merchant_key=iris_merchant_key,
-        )
-        self._verifier = verifier
-
-    @property
-    def verifier(self) -> NotificationVerifier:
-        """The SNAP notification verifier."""
-        return self._verifier
+    _wanted = NotificationVerifier
 
     def handle(
         self, *, method: str, path: str, headers: Headers, body: bytes, handler: SyncHandler
@@ -343,7 +332,7 @@ class NotificationReceiver(_ReceiverCore):
 
         Never raises for a bad request or a failing handler: every outcome is a reply.
         """
-        flow = self._flow(self._verifier, method, path, headers, body)
+        flow = self._flow(method, path, headers, body)
         step = _resume(flow)
         while not isinstance(step, NotificationReply):
             try:
@@ -358,7 +347,7 @@ class NotificationReceiver(_ReceiverCore):
         return f"NotificationReceiver({self._repr_fields()}, verifier={self._verifier!r})"
 
 
-class AsyncNotificationReceiver(_ReceiverCore):
+class AsyncNotificationReceiver(_ReceiverCore[AsyncNotificationVerifier]):
     """`NotificationReceiver` for async frameworks (Starlette, FastAPI, async Django views).
 
     The handler may be `async def` (awaited) or a plain function.
@@ -367,27 +356,7 @@ class AsyncNotificationReceiver(_ReceiverCore):
         ConfigurationError: a sync verifier, an empty key, an unknown `on_duplicate`.
     """
 
-    def __init__(
-        self,
-        verifier: AsyncNotificationVerifier,
-        *,
-        on_duplicate: OnDuplicate = "conflict",
-        server_key: str | Secret | None = None,
-        iris_merchant_key: str | Secret | None = None,
-    ) -> None:
-        _check_verifier(verifier, AsyncNotificationVerifier, type(self).__name__)
-        super().__init__(
-            clock=verifier.clock,
-            on_duplicate=on_duplicate,
-            server_key=server_key,
-            iris_merchant_key=iris_merchant_key,
-        )
-        self._verifier = verifier
-
-    @property
-    def verifier(self) -> AsyncNotificationVerifier:
-        """The SNAP notification verifier."""
-        return self._verifier
+    _wanted = AsyncNotificationVerifier
 
     async def handle(
         self, *, method: str, path: str, headers: Headers, body: bytes, handler: AsyncHandler
@@ -396,7 +365,7 @@ class AsyncNotificationReceiver(_ReceiverCore):
 
         Never raises for a bad request or a failing handler: every outcome is a reply.
         """
-        flow = self._flow(self._verifier, method, path, headers, body)
+        flow = self._flow(method, path, headers, body)
         step = _resume(flow)
         while not isinstance(step, NotificationReply):
             try:
