@@ -246,40 +246,6 @@ def _rebuild_trace(state: dict[str, Any]) -> SignatureTrace:
     return SignatureTrace(**state)
 
 
-def _new_trace(
-    kind: Kind,
-    string_to_sign: str,
-    signature: str,
-    encoding: Encoding,
-    minified_body: bytes | None,
-    body_sha256: str | None,
-    method: str | None,
-    path: str | None,
-    timestamp: str | None,
-    key_fingerprint: str | None,
-    token: str | None,
-) -> SignatureTrace:
-    # The hot paths' constructor: positional, one tuple, no keyword parsing, no __init__.
-    trace: SignatureTrace = _NEW(SignatureTrace)
-    _SET_STAGES(
-        trace,
-        (
-            kind,
-            string_to_sign,
-            signature,
-            encoding,
-            minified_body,
-            body_sha256,
-            method,
-            path,
-            timestamp,
-            key_fingerprint,
-            token,
-        ),
-    )
-    return trace
-
-
 _NEW = object.__new__
 
 
@@ -478,22 +444,13 @@ def _utf8(string_to_sign: str, *parts: tuple[str, str]) -> bytes:
 
 
 def _trace(
-    kind: Kind, stages: _Stages, signature: str, encoding: Encoding, key_fingerprint: str | None
+    kind: Kind, stages: _Stages, signature: str, encoding: Encoding, fp: str | None
 ) -> SignatureTrace:
-    string_to_sign, _, minified, digest, m, p, ts, token = stages
-    return _new_trace(
-        kind,
-        string_to_sign,
-        signature,
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        key_fingerprint,
-        token,
-    )
+    # The hot paths' constructor: positional, one tuple, no keyword parsing, no __init__.
+    sts, _, minified, digest, m, p, ts, token = stages
+    trace: SignatureTrace = _NEW(SignatureTrace)
+    _SET_STAGES(trace, (kind, sts, signature, encoding, minified, digest, m, p, ts, fp, token))
+    return trace
 
 
 # --- access token ------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
+from bisnap._lifecycle import StartStop
 from bisnap.errors import ConfigurationError
 
 __all__ = ["ThreadedServer"]
@@ -30,7 +30,7 @@ __all__ = ["ThreadedServer"]
 _POLL = 0.005  # seconds between readiness checks of the server this module started
 
 
-class ThreadedServer:
+class ThreadedServer(StartStop):
     """uvicorn serving `app` from a daemon thread.
 
     `http` is uvicorn's HTTP implementation (`"h11"`, `"httptools"` or `"auto"`), `loop`
@@ -81,7 +81,7 @@ class ThreadedServer:
         """True while the server thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> ThreadedServer:
+    def start(self) -> Self:
         """Bind, start uvicorn in a thread and wait (bounded) until it serves."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # IPPROTO_TCP explicitly: asyncio turns on TCP_NODELAY only for sockets whose proto
@@ -149,17 +149,6 @@ class ThreadedServer:
         """Block until the server thread ends (Ctrl-C interrupts)."""
         while self._thread is not None and self._thread.is_alive():
             self._thread.join(0.5)
-
-    def __enter__(self) -> ThreadedServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"ThreadedServer(url={self.url!r}, running={self.running})"
