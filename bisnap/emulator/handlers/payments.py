@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bisnap.emulator.handlers._registry import handler
+from bisnap.emulator.handlers._registry import Handler, handler
 from bisnap.emulator.qrimage import qr_image_base64
 from bisnap.emulator.records import (
     NOTIFY,
@@ -201,6 +201,15 @@ def _refund(
     )
 
 
+def _refund_of(kind: str) -> Handler:
+    """The refund handler of payments of `kind` (the partial-refund rules are `_refund`'s)."""
+
+    def refund(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
+        return _refund(state, state.find_payment(body, kind), body, ctx)
+
+    return refund
+
+
 def _cancel(payment: Payment | None, ctx: CallContext, reason: Any = None) -> Outcome:
     if payment is None:
         return not_found()
@@ -252,9 +261,7 @@ def _qris_query(state: EmulatorState, body: dict[str, Any], ctx: CallContext) ->
     return Outcome(body=out)
 
 
-@handler("qris_refund")
-def _qris_refund(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
-    return _refund(state, state.find_payment(body, "qris"), body, ctx)
+handler("qris_refund")(_refund_of("qris"))
 
 
 @handler("qris_cancel")
@@ -306,9 +313,7 @@ def _debit_status(state: EmulatorState, body: dict[str, Any], ctx: CallContext) 
     return Outcome(body=out)
 
 
-@handler("debit_refund")
-def _debit_refund(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
-    return _refund(state, state.find_payment(body, "debit"), body, ctx)
+handler("debit_refund")(_refund_of("debit"))
 
 
 @handler("debit_cancel")
@@ -388,6 +393,4 @@ def _auth_void(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> 
     return outcome
 
 
-@handler("auth_refund")
-def _auth_refund(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
-    return _refund(state, state.find_payment(body, "auth"), body, ctx)
+handler("auth_refund")(_refund_of("auth"))
