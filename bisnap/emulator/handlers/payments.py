@@ -201,6 +201,17 @@ def _refund(
     )
 
 
+def _created(payment: Payment, **fields: Any) -> Outcome:
+    """The answer to a new payment: its two references, then `fields`."""
+    return Outcome(
+        body={
+            "referenceNo": payment.reference_no,
+            "partnerReferenceNo": payment.partner_reference_no,
+            **fields,
+        }
+    )
+
+
 def _refund_of(kind: str) -> Handler:
     """The refund handler of payments of `kind` (the partial-refund rules are `_refund`'s)."""
 
@@ -236,17 +247,14 @@ def _qris_generate(state: EmulatorState, body: dict[str, Any], ctx: CallContext)
     payment.extra["terminalId"] = terminal if isinstance(terminal, str) and terminal else "A01"
     # SNAP: the generate answer carries qrContent, qrUrl and qrImage (base64)
     # (midtrans-core.md §4.3).
-    return Outcome(
-        body={
-            "referenceNo": payment.reference_no,
-            "partnerReferenceNo": payment.partner_reference_no,
-            "qrContent": content,
-            "qrUrl": f"https://emulator.invalid/qris/{payment.reference_no}",
-            "qrImage": qr_image_base64(content),
-            "merchantName": "bisnap emulator",
-            "storeId": payment.merchant_id,
-            "additionalInfo": {"acquirer": {"id": "gopay"}},
-        }
+    return _created(
+        payment,
+        qrContent=content,
+        qrUrl=f"https://emulator.invalid/qris/{payment.reference_no}",
+        qrImage=qr_image_base64(content),
+        merchantName="bisnap emulator",
+        storeId=payment.merchant_id,
+        additionalInfo={"acquirer": {"id": "gopay"}},
     )
 
 
@@ -281,20 +289,16 @@ def _debit_payment(state: EmulatorState, body: dict[str, Any], ctx: CallContext)
         return payment
     option = first.get("payOption")
     payment.extra["payOption"] = option if isinstance(option, str) and option else "GOPAY_WALLET"
-    return Outcome(
-        body={
-            "referenceNo": payment.reference_no,
-            "partnerReferenceNo": payment.partner_reference_no,
-            "webRedirectUrl": f"https://emulator.invalid/gopay/{payment.reference_no}",
-            "appRedirectUrl": "",
-            "additionalInfo": {
-                "grossAmount": money(payment.amount, payment.currency),
-                "paymentType": "gopay",
-                "transactionTime": format_timestamp(ctx.now),
-                "validUpTo": body.get("validUpTo")
-                or format_timestamp(ctx.now + timedelta(minutes=15)),
-            },
-        }
+    return _created(
+        payment,
+        webRedirectUrl=f"https://emulator.invalid/gopay/{payment.reference_no}",
+        appRedirectUrl="",
+        additionalInfo={
+            "grossAmount": money(payment.amount, payment.currency),
+            "paymentType": "gopay",
+            "transactionTime": format_timestamp(ctx.now),
+            "validUpTo": body.get("validUpTo") or format_timestamp(ctx.now + timedelta(minutes=15)),
+        },
     )
 
 
@@ -326,13 +330,10 @@ def _auth_payment(state: EmulatorState, body: dict[str, Any], ctx: CallContext) 
     payment = _new_payment(state, "auth", body, ctx, "amount", "01")
     if isinstance(payment, Outcome):
         return payment
-    return Outcome(
-        body={
-            "referenceNo": payment.reference_no,
-            "partnerReferenceNo": payment.partner_reference_no,
-            "amount": money(payment.amount, payment.currency),
-            "additionalInfo": {"transactionTime": format_timestamp(ctx.now)},
-        }
+    return _created(
+        payment,
+        amount=money(payment.amount, payment.currency),
+        additionalInfo={"transactionTime": format_timestamp(ctx.now)},
     )
 
 
