@@ -28,14 +28,16 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import TracebackType
 from typing import Any, Final, Generic, Literal, TypeVar, overload
 
 from bisnap.clock import Clock
 from bisnap.errors import BisnapError, ConfigurationError
 from bisnap.headers import CONTENT_TYPE, X_SIGNATURE, X_TIMESTAMP
+from bisnap.http._flow import Flow, adrive, drive
 from bisnap.legacy import IRIS_SIGNATURE, verify_core_notification, verify_payout_notification
 from bisnap.notifications import AsyncNotificationVerifier, Notification, NotificationVerifier
 from bisnap.replies import (
@@ -258,7 +260,7 @@ class _ReceiverCore(Generic[_V]):
         path: str,
         headers: Headers,
         body: bytes,
-    ) -> _Flow:
+    ) -> Flow[NotificationReply]:
         """verify → handle → commit → reply, as steps a shell performs (sync or async).
 
         Yields `("enter", receiving)`, `("call", received)` and `("exit", receiving, err)`;
@@ -333,15 +335,7 @@ class NotificationReceiver(_ReceiverCore[NotificationVerifier]):
         Never raises for a bad request or a failing handler: every outcome is a reply.
         """
         flow = self._flow(method, path, headers, body)
-        step = _resume(flow)
-        while not isinstance(step, NotificationReply):
-            try:
-                value = _perform(step, handler)
-            except BaseException as err:
-                step = _resume(flow, error=err)
-            else:
-                step = _resume(flow, value)
-        return step
+        return drive(flow, partial(_perform, handler=handler))
 
     def __repr__(self) -> str:
         return f"NotificationReceiver({self._repr_fields()}, verifier={self._verifier!r})"
@@ -366,33 +360,13 @@ class AsyncNotificationReceiver(_ReceiverCore[AsyncNotificationVerifier]):
         Never raises for a bad request or a failing handler: every outcome is a reply.
         """
         flow = self._flow(method, path, headers, body)
-        step = _resume(flow)
-        while not isinstance(step, NotificationReply):
-            try:
-                value = await _perform_async(step, handler)
-            except BaseException as err:
-                step = _resume(flow, error=err)
-            else:
-                step = _resume(flow, value)
-        return step
+        return await adrive(flow, partial(_perform_async, handler=handler))
 
     def __repr__(self) -> str:
         return f"AsyncNotificationReceiver({self._repr_fields()}, verifier={self._verifier!r})"
 
 
 _Step = tuple[Any, ...]
-_Flow = Generator[_Step, Any, NotificationReply]
-
-
-def _resume(
-    flow: _Flow, value: object = None, *, error: BaseException | None = None
-) -> _Step | NotificationReply:
-    """Send the step's result (or throw its exception) into the flow: the next step or the reply."""
-    try:
-        return flow.send(value) if error is None else flow.throw(error)
-    except StopIteration as done:
-        reply: NotificationReply = done.value
-        return reply
 
 
 def _exc_info(
