@@ -19,7 +19,7 @@ import binascii
 import functools
 import hashlib
 import hmac
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -246,40 +246,6 @@ def _rebuild_trace(state: dict[str, Any]) -> SignatureTrace:
     return SignatureTrace(**state)
 
 
-def _new_trace(
-    kind: Kind,
-    string_to_sign: str,
-    signature: str,
-    encoding: Encoding,
-    minified_body: bytes | None,
-    body_sha256: str | None,
-    method: str | None,
-    path: str | None,
-    timestamp: str | None,
-    key_fingerprint: str | None,
-    token: str | None,
-) -> SignatureTrace:
-    # The hot paths' constructor: positional, one tuple, no keyword parsing, no __init__.
-    trace: SignatureTrace = _NEW(SignatureTrace)
-    _SET_STAGES(
-        trace,
-        (
-            kind,
-            string_to_sign,
-            signature,
-            encoding,
-            minified_body,
-            body_sha256,
-            method,
-            path,
-            timestamp,
-            key_fingerprint,
-            token,
-        ),
-    )
-    return trace
-
-
 _NEW = object.__new__
 
 
@@ -464,7 +430,38 @@ def _mismatch(
     )
 
 
+# --- the stages, computed once per kind for sign and verify ------------------------------
+
+# string to sign, its UTF-8 bytes, minified body, body sha256, method, path, timestamp, token
+_Stages = tuple[str, bytes, bytes | None, str | None, str | None, str | None, str, str | None]
+
+
+def _utf8(string_to_sign: str, *parts: tuple[str, str]) -> bytes:
+    try:
+        return string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(*parts) from None
+
+
+def _trace(
+    kind: Kind, stages: _Stages, signature: str, encoding: Encoding, fp: str | None
+) -> SignatureTrace:
+    # The hot paths' constructor: positional, one tuple, no keyword parsing, no __init__.
+    sts, _, minified, digest, m, p, ts, token = stages
+    trace: SignatureTrace = _NEW(SignatureTrace)
+    _SET_STAGES(trace, (kind, sts, signature, encoding, minified, digest, m, p, ts, fp, token))
+    return trace
+
+
 # --- access token ------------------------------------------------------------------------
+
+
+def _access_token_stages(client_key: str, timestamp: str) -> _Stages:
+    ck = canonical.signed_client_key(client_key)
+    ts = canonical.signed_timestamp(timestamp)
+    string_to_sign = canonical.format_access_token(ck, ts)
+    data = _utf8(string_to_sign, ("client key", ck), ("timestamp", ts))
+    return string_to_sign, data, None, None, None, None, ts, None
 
 
 def sign_access_token(
@@ -481,27 +478,9 @@ def sign_access_token(
         InputError: empty client key or timestamp, or either is not UTF-8 text.
     """
     key = _signing_key(private_key)
-    ck = canonical.signed_client_key(client_key)
-    ts = canonical.signed_timestamp(timestamp)
-    string_to_sign = canonical.format_access_token(ck, ts)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("client key", ck), ("timestamp", ts)) from None
-    raw = rsa_sign(data, key)
-    return _new_trace(
-        "access_token",
-        string_to_sign,
-        encode_signature(raw, encoding),
-        encoding,
-        None,
-        None,
-        None,
-        None,
-        ts,
-        fingerprint(key),
-        None,
-    )
+    stages = _access_token_stages(client_key, timestamp)
+    signature = encode_signature(rsa_sign(stages[1], key), encoding)
+    return _trace("access_token", stages, signature, encoding, fingerprint(key))
 
 
 def verify_access_token(
@@ -516,28 +495,10 @@ def verify_access_token(
         SignatureFormatError: the signature is not base64/hex of the key's size.
     """
     key, size = _verifying_key(public_key)
-    ck = canonical.signed_client_key(client_key)
-    ts = canonical.signed_timestamp(timestamp)
-    string_to_sign = canonical.format_access_token(ck, ts)
+    stages = _access_token_stages(client_key, timestamp)
     raw, encoding, text = _decode_signature(signature, size)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("client key", ck), ("timestamp", ts)) from None
-    trace = _new_trace(
-        "access_token",
-        string_to_sign,
-        text,
-        encoding,
-        None,
-        None,
-        None,
-        None,
-        ts,
-        fingerprint(key),
-        None,
-    )
-    if not rsa_verify(raw, data, key):
+    trace = _trace("access_token", stages, text, encoding, fingerprint(key))
+    if not rsa_verify(raw, stages[1], key):
         raise _mismatch(trace, "access-token")
     return trace
 
@@ -545,20 +506,30 @@ def verify_access_token(
 # --- symmetric service (HMAC-SHA512) ------------------------------------------------------
 
 
-def _service_parts(
+def _service_stages(
+    kind: Literal["service", "service_asymmetric"],
     method: str,
     path: str,
     timestamp: str,
     body: bytes | str | None,
     include_query: bool,
     check_json: bool = True,
-) -> tuple[str, str, str, bytes, str]:
+    access_token: str | Secret | AccessToken | None = None,
+) -> _Stages:
     # Each input validated once; the body minified and hashed once.
     m = canonical.signed_method(method)
     p = canonical.signed_path(path, include_query=include_query)
     ts = canonical.signed_timestamp(timestamp)
     minified = minify(body) if check_json else minify_unchecked(body)
-    return m, p, ts, minified, hashlib.sha256(minified).hexdigest()
+    digest = hashlib.sha256(minified).hexdigest()
+    if kind == "service_asymmetric":
+        string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
+        data = _utf8(string_to_sign, ("path", p), ("timestamp", ts))
+        return string_to_sign, data, minified, digest, m, p, ts, None
+    token = canonical.signed_token(cast("str | Secret | AccessToken", access_token))
+    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
+    data = _utf8(string_to_sign, ("path", p), ("timestamp", ts), ("access token", token))
+    return string_to_sign, data, minified, digest, m, p, ts, token
 
 
 def sign_service(
@@ -582,27 +553,11 @@ def sign_service(
         SecretFormatError: token starts with 'Bearer ', client secret empty or a PEM.
         InputError: a malformed method, path or timestamp, or one that is not UTF-8 text.
     """
-    m, p, ts, minified, digest = _service_parts(method, path, timestamp, body, include_query)
-    token = canonical.signed_token(access_token)
-    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token)) from None
-    raw = _hmac_sha512(client_secret, data)
-    return _new_trace(
-        "service",
-        string_to_sign,
-        encode_signature(raw, encoding),
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        None,
-        token,
+    stages = _service_stages(
+        "service", method, path, timestamp, body, include_query, access_token=access_token
     )
+    signature = encode_signature(_hmac_sha512(client_secret, stages[1]), encoding)
+    return _trace("service", stages, signature, encoding, None)
 
 
 def verify_service(
@@ -628,30 +583,12 @@ def verify_service(
         SignatureFormatError: not base64/hex of 64 bytes.
         BodyNotJSONError: the body is not JSON.
     """
-    m, p, ts, minified, digest = _service_parts(
-        method, path, timestamp, body, include_query, check_json
+    stages = _service_stages(
+        "service", method, path, timestamp, body, include_query, check_json, access_token
     )
-    token = canonical.signed_token(access_token)
     presented, encoding, text = _decode_signature(signature, _HMAC_BYTES)
-    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token)) from None
-    expected = _hmac_sha512(client_secret, data)
-    trace = _new_trace(
-        "service",
-        string_to_sign,
-        text,
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        None,
-        token,
-    )
+    expected = _hmac_sha512(client_secret, stages[1])
+    trace = _trace("service", stages, text, encoding, None)
     if not hmac.compare_digest(presented, expected):
         raise _mismatch(trace, "HMAC-SHA512 service", body, check_json)
     return trace
@@ -681,26 +618,9 @@ def sign_service_asymmetric(
         InputError: a malformed method, path or timestamp, or one that is not UTF-8 text.
     """
     key = _signing_key(private_key)
-    m, p, ts, minified, digest = _service_parts(method, path, timestamp, body, include_query)
-    string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
-    try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("path", p), ("timestamp", ts)) from None
-    raw = rsa_sign(data, key)
-    return _new_trace(
-        "service_asymmetric",
-        string_to_sign,
-        encode_signature(raw, encoding),
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        fingerprint(key),
-        None,
-    )
+    stages = _service_stages("service_asymmetric", method, path, timestamp, body, include_query)
+    signature = encode_signature(rsa_sign(stages[1], key), encoding)
+    return _trace("service_asymmetric", stages, signature, encoding, fingerprint(key))
 
 
 def verify_service_asymmetric(
@@ -724,30 +644,13 @@ def verify_service_asymmetric(
         BodyNotJSONError: the body is not JSON.
     """
     key, size = _verifying_key(public_key)
-    m, p, ts, minified, digest = _service_parts(
-        method, path, timestamp, body, include_query, check_json
+    stages = _service_stages(
+        "service_asymmetric", method, path, timestamp, body, include_query, check_json
     )
     raw, encoding, text = _decode_signature(signature, size)
-    string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
+    trace = _trace("service_asymmetric", stages, text, encoding, None)
     try:
-        data = string_to_sign.encode("utf-8")
-    except UnicodeEncodeError:
-        raise _not_utf8(("path", p), ("timestamp", ts)) from None
-    trace = _new_trace(
-        "service_asymmetric",
-        string_to_sign,
-        text,
-        encoding,
-        minified,
-        digest,
-        m,
-        p,
-        ts,
-        None,
-        None,
-    )
-    try:
-        key.verify(raw, data, _PKCS1V15, _SHA256)
+        key.verify(raw, stages[1], _PKCS1V15, _SHA256)
     except InvalidSignature:
         raise _mismatch(trace, "SHA256withRSA service", body, check_json) from None
     return trace

@@ -34,13 +34,13 @@ import asyncio
 import inspect
 import threading
 from collections.abc import Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import httpx
 import pytest
 
+from bisnap._lifecycle import StartStop
 from bisnap.clock import Clock, SystemClock
 from bisnap.errors import ConfigurationError
 from bisnap.http.client import AsyncSnapClient, SnapClient
@@ -72,7 +72,7 @@ class _QuietHandler(WSGIRequestHandler):
         """No access log on stderr."""
 
 
-class AppServer:
+class AppServer(StartStop):
     """An ASGI or WSGI app served on a free 127.0.0.1 port by a background thread.
 
     ASGI apps (Starlette, FastAPI, Django's ASGI handler) run under uvicorn; WSGI apps
@@ -128,17 +128,6 @@ class AppServer:
             self._thread.join(_TIMEOUT)
             self._thread = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         kind = "ASGI" if self.asgi else "WSGI"
         return f"AppServer({kind}, url={self.url!r})"
@@ -174,7 +163,7 @@ async def _no_wait(seconds: float) -> None:
     await asyncio.sleep(0)
 
 
-class SnapEmulator:
+class SnapEmulator(StartStop):
     """The provider emulator served on a free loopback port, with the test-side helpers.
 
     `credentials` are generated unless given; `clock` is the emulator's clock (tokens,
@@ -225,17 +214,6 @@ class SnapEmulator:
                 loop.call_soon_threadsafe(self.emulator.notifier.cancel)
             self._server.stop()
             self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

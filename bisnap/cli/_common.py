@@ -6,10 +6,11 @@ once and never printed. Keys are shown as fingerprints.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +25,7 @@ __all__ = [
     "ENV_PRIVATE_KEY",
     "ENV_PUBLIC_KEY",
     "Printer",
+    "action_adder",
     "argv_bytes",
     "environ",
     "read_bytes",
@@ -218,3 +220,30 @@ def _display(value: str) -> str:
 def environ() -> Mapping[str, str]:
     """The process environment (a seam for tests)."""
     return os.environ
+
+
+Handler = Callable[[argparse.Namespace, Printer, Mapping[str, str]], int]
+AddAction = Callable[[str, Handler, str, str], argparse.ArgumentParser]
+
+
+def action_adder(
+    sub: Any, parser_class: type[argparse.ArgumentParser], name: str, help: str, epilog: str
+) -> AddAction:
+    """Add the command group `bisnap NAME ACTION` to subparsers `sub`.
+
+    Returns `add(action, handler, help, description)`, which adds one ACTION (with the
+    CLI's epilog, no abbreviated options) running `handler`, and returns its parser.
+    """
+    group = sub.add_parser(name, help=help, allow_abbrev=False)
+    actions = group.add_subparsers(
+        dest=f"{name}_action", metavar="ACTION", parser_class=parser_class, required=True
+    )
+
+    def add(action: str, handler: Handler, help: str, description: str) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = actions.add_parser(
+            action, help=help, description=description, epilog=epilog, allow_abbrev=False
+        )
+        parser.set_defaults(handler=handler)
+        return parser
+
+    return add

@@ -24,7 +24,7 @@ from bisnap.keys import (
     public_key_to_pem,
 )
 
-from ._common import Printer, read_bytes, read_secret
+from ._common import Printer, action_adder, read_bytes, read_secret
 
 __all__ = ["add_key_commands"]
 
@@ -209,22 +209,18 @@ def _converted(private: rsa.RSAPrivateKey | None, public: rsa.RSAPublicKey, targ
 
 def add_key_commands(sub: Any, parser_class: type[argparse.ArgumentParser], epilog: str) -> None:
     """Add `keys generate|inspect|convert` to subparsers `sub`."""
-    keys = sub.add_parser(
-        "keys", help="generate, inspect and convert RSA key files", allow_abbrev=False
+    add = action_adder(
+        sub, parser_class, "keys", "generate, inspect and convert RSA key files", epilog
     )
-    actions = keys.add_subparsers(
-        dest="keys_action", metavar="ACTION", parser_class=parser_class, required=True
-    )
-    gen = actions.add_parser(
+    gen = add(
         "generate",
-        help="generate the RSA-2048 pair a provider's credential exchange wants",
-        description=(
+        _generate,
+        "generate the RSA-2048 pair a provider's credential exchange wants",
+        (
             "Generate an RSA key pair: private-key.pem (PKCS#8, mode 0600) and "
             "public-key.pem (SPKI) — the pair Midtrans's credential exchange asks for. "
             "Prints the paths and the fingerprint, never the private key."
         ),
-        epilog=epilog,
-        allow_abbrev=False,
     )
     gen.add_argument("--out-dir", default=".", metavar="DIR", help="where to write (default: .)")
     gen.add_argument(
@@ -233,33 +229,29 @@ def add_key_commands(sub: Any, parser_class: type[argparse.ArgumentParser], epil
     gen.add_argument("--name", default="", metavar="PREFIX", help="file name prefix")
     gen.add_argument("--force", action="store_true", help="replace existing files")
     gen.add_argument("--json", action="store_true", help="print one JSON object")
-    gen.set_defaults(handler=_generate)
 
-    ins = actions.add_parser(
+    ins = add(
         "inspect",
-        help="format, size and fingerprint; with two files, whether they belong together",
-        description=(
+        _inspect,
+        "format, size and fingerprint; with two files, whether they belong together",
+        (
             "Show a key file's kind, format, size and fingerprint (never the key). With two "
             "files, tell whether they hold the same key pair (exit 1 when they do not)."
         ),
-        epilog=epilog,
-        allow_abbrev=False,
     )
     ins.add_argument("files", nargs="+", metavar="FILE", help="one or two key files")
     ins.add_argument("--key-password-file", metavar="FILE", help="password of an encrypted key")
     ins.add_argument("--json", action="store_true", help="print one JSON object")
-    ins.set_defaults(handler=_inspect)
 
-    conv = actions.add_parser(
+    conv = add(
         "convert",
-        help="PKCS#1 <-> PKCS#8, PEM <-> DER, escaped-newline env form",
-        description=(
+        _convert,
+        "PKCS#1 <-> PKCS#8, PEM <-> DER, escaped-newline env form",
+        (
             "Convert a key file. --to pkcs1|pkcs8 (private PEM, or pkcs1 public), spki "
             "(public PEM, also from a private key), der (binary, same kind), env (one line with "
             "literal \\n, for .env files). A private key is written only to a file (mode 0600)."
         ),
-        epilog=epilog,
-        allow_abbrev=False,
     )
     conv.add_argument("input", metavar="IN", help="the key file to convert")
     conv.add_argument("--to", required=True, choices=("pkcs1", "pkcs8", "spki", "der", "env"))
@@ -269,4 +261,3 @@ def add_key_commands(sub: Any, parser_class: type[argparse.ArgumentParser], epil
     conv.add_argument("--key-password-file", metavar="FILE", help="password of an encrypted key")
     conv.add_argument("--force", action="store_true", help="replace an existing output file")
     conv.add_argument("--json", action="store_true", help="print one JSON object")
-    conv.set_defaults(handler=_convert)

@@ -9,11 +9,18 @@ from bisnap.signing import SignatureTrace
 
 from ._common import Printer
 
-__all__ = ["context", "print_context", "print_stages"]
+__all__ = ["context", "print_context", "print_stages", "trace_context"]
 
 
 def context(trace: SignatureTrace, token: Secret | None, key: str | None) -> dict[str, Any]:
     """What a trace was computed over: kind, method, path, timestamp, masked token, key."""
+    ctx = trace_context(trace, token)
+    ctx["keyFingerprint"] = key
+    return ctx
+
+
+def trace_context(trace: SignatureTrace, token: Secret | None) -> dict[str, Any]:
+    """`context` without the key: kind, method, path, timestamp, masked token."""
     ctx: dict[str, Any] = {"kind": trace.kind}
     if trace.method is not None:
         ctx["method"] = trace.method
@@ -21,7 +28,6 @@ def context(trace: SignatureTrace, token: Secret | None, key: str | None) -> dic
     ctx["timestamp"] = trace.timestamp
     if token is not None:
         ctx["accessToken"] = f"{mask(token.reveal())} (sha256:{token.fingerprint})"
-    ctx["keyFingerprint"] = key
     return ctx
 
 

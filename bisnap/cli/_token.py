@@ -14,7 +14,7 @@ from bisnap.errors import InputError
 from bisnap.secrets import Secret
 from bisnap.timestamps import parse_timestamp
 
-from ._common import ENV_ACCESS_TOKEN, Printer, read_secret
+from ._common import ENV_ACCESS_TOKEN, Printer, action_adder, read_secret
 
 __all__ = ["add_token_commands", "describe_token"]
 
@@ -111,24 +111,19 @@ def _inspect(args: argparse.Namespace, p: Printer, env: Mapping[str, str]) -> in
 
 def add_token_commands(sub: Any, parser_class: type[argparse.ArgumentParser], epilog: str) -> None:
     """Add `token inspect` to subparsers `sub`."""
-    token = sub.add_parser("token", help="inspect an access token", allow_abbrev=False)
-    actions = token.add_subparsers(
-        dest="token_action", metavar="ACTION", parser_class=parser_class, required=True
-    )
-    ins = actions.add_parser(
+    add = action_adder(sub, parser_class, "token", "inspect an access token", epilog)
+    ins = add(
         "inspect",
-        help="JWT or opaque; issuer, subject, expiry (not verified) and time left",
-        description=(
+        _inspect,
+        "JWT or opaque; issuer, subject, expiry (not verified) and time left",
+        (
             "Decode an access token's claims with pyjwt WITHOUT verifying its signature: "
             "issuer, subject, expiry and the time left by the clock. The token is never "
             f"printed. Read from --token-file or {ENV_ACCESS_TOKEN}."
         ),
-        epilog=epilog,
-        allow_abbrev=False,
     )
     ins.add_argument("--token-file", metavar="FILE", help="file holding the token")
     ins.add_argument(
         "--now", metavar="TS", help="the time to count from (default: the system clock)"
     )
     ins.add_argument("--json", action="store_true", help="print one JSON object")
-    ins.set_defaults(handler=_inspect)

@@ -55,7 +55,7 @@ from bisnap.signing import (
 )
 from bisnap.timestamps import parse_timestamp
 
-from ._common import Printer
+from ._common import Printer, action_adder
 
 __all__ = ["Outcome", "add_vector_commands", "check_file", "default_vector_files"]
 
@@ -478,20 +478,15 @@ def _check(args: argparse.Namespace, p: Printer, env: Mapping[str, str]) -> int:
 
 def add_vector_commands(sub: Any, parser_class: type[argparse.ArgumentParser], epilog: str) -> None:
     """Add `vectors check` to subparsers `sub`."""
-    vectors = sub.add_parser("vectors", help="run bisnap against test vectors", allow_abbrev=False)
-    actions = vectors.add_subparsers(
-        dest="vectors_action", metavar="ACTION", parser_class=parser_class, required=True
-    )
-    check = actions.add_parser(
+    add = action_adder(sub, parser_class, "vectors", "run bisnap against test vectors", epilog)
+    check = add(
         "check",
-        help="check bisnap against the published vectors",
-        description=(
+        _check,
+        "check bisnap against the published vectors",
+        (
             "Run bisnap against the published vectors (every file under the repository's "
             "vectors/ by default) and end with 'N passed, N failed'. Exit 1 when any fails."
         ),
-        epilog=epilog,
-        allow_abbrev=False,
     )
     check.add_argument("files", nargs="*", metavar="FILE", help="vector files (default: all)")
     check.add_argument("--json", action="store_true", help="print one JSON object")
-    check.set_defaults(handler=_check)

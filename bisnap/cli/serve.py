@@ -24,7 +24,6 @@ import ipaddress
 import math
 import os
 import secrets as _random
-import socket
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -298,6 +297,7 @@ def _cmd_serve(args: argparse.Namespace, printer: Any, env: Mapping[str, str]) -
     import uvicorn
 
     from bisnap.emulator import Emulator, EmulatorConfig, create_app
+    from bisnap.emulator.server import bind_socket
 
     balance = _check_options(args)
     credentials = _credentials(args, env)
@@ -328,17 +328,7 @@ def _cmd_serve(args: argparse.Namespace, printer: Any, env: Mapping[str, str]) -
             iris_merchant_key=iris_key,
         )
     )
-    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((args.host, args.port))
-    except OSError as err:
-        sock.close()
-        raise ConfigurationError(
-            f"cannot listen on {args.host}:{args.port}: {err.strerror}",
-            hint="Pick another --port (0 picks a free one).",
-        ) from err
+    sock = bind_socket(args.host, args.port)
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{port}"

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bisnap.cli._stages import trace_context
 from bisnap.clock import SystemClock
 from bisnap.errors import InputError, SignatureMismatchError
 from bisnap.explain import (
@@ -434,13 +435,7 @@ def debug_view(payload: object) -> dict[str, Any]:
 
 
 def _trace_json(trace: SignatureTrace, token: Secret | None) -> dict[str, Any]:
-    data: dict[str, Any] = {"kind": trace.kind}
-    if trace.method is not None:
-        data["method"] = trace.method
-        data["path"] = trace.path
-    data["timestamp"] = trace.timestamp
-    if token is not None:
-        data["accessToken"] = f"{mask(token.reveal())} (sha256:{token.fingerprint})"
+    data = trace_context(trace, token)
     data.update(trace.stages())
     return data
 

@@ -318,16 +318,33 @@ async def _read_request(
     return raw, headers, timestamp
 
 
+_Checked = Callable[[Request, bytes, _HeaderMap, str], Awaitable[Response]]
+
+
+def _read_first(out: Responder, svc: str, limit: int) -> Callable[[_Checked], _Handler]:
+    """Decorator: the handler gets the body, headers and X-TIMESTAMP `_read_request` read
+    (a request it refuses is answered without calling the handler)."""
+
+    def decorate(handle: _Checked) -> _Handler:
+        async def handler(request: Request) -> Response:
+            read = await _read_request(request, out, svc, limit)
+            if isinstance(read, Response):
+                return read
+            return await handle(request, *read)
+
+        return handler
+
+    return decorate
+
+
 def _token_handler(emulator: Emulator, out: Responder) -> _Handler:
     svc = ACCESS_TOKEN_B2B.service_code
     creds = emulator.credentials
-    limit = emulator.config.max_body
 
-    async def access_token(request: Request) -> Response:
-        read = await _read_request(request, out, svc, limit)
-        if isinstance(read, Response):
-            return read
-        raw, headers, timestamp = read
+    @_read_first(out, svc, emulator.config.max_body)
+    async def access_token(
+        request: Request, raw: bytes, headers: _HeaderMap, timestamp: str
+    ) -> Response:
         client_key = headers.get(X_CLIENT_KEY)
         if not client_key:
             return out.fail(svc, 400, "02", X_CLIENT_KEY)
@@ -384,15 +401,13 @@ def _service_handler(emulator: Emulator, out: Responder, endpoint: Endpoint) -> 
     svc = endpoint.service_code
     creds = emulator.credentials
     secret = creds.client_secret
-    limit = emulator.config.max_body
     needs_customer = endpoint.customer_token and not endpoint.customer_token_optional
     takes_customer = endpoint.customer_token or endpoint.customer_token_optional
 
-    async def service(request: Request) -> Response:
-        read = await _read_request(request, out, svc, limit)
-        if isinstance(read, Response):
-            return read
-        raw, headers, timestamp = read
+    @_read_first(out, svc, emulator.config.max_body)
+    async def service(
+        request: Request, raw: bytes, headers: _HeaderMap, timestamp: str
+    ) -> Response:
         # SNAP: 401xx03 Token Not Found (B2B) when no token is presented, 401xx01 Invalid
         # Token (B2B) for an unknown, garbled or expired one (snap-standard.md §2.1).
         authorization = headers.get(AUTHORIZATION)

@@ -8,11 +8,13 @@ client secret or the token itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from bisnap.emulator.credentials import EmulatorCredentials
 from bisnap.errors import BisnapError
-from bisnap.explain import explain_access_token, explain_service
+from bisnap.explain import Explanation, explain_access_token, explain_service
 from bisnap.secrets import mask
 
 __all__ = ["DIAGNOSTIC_FIELD", "diagnose_service", "diagnose_token"]
@@ -32,8 +34,9 @@ def diagnose_service(
     signature: str,
 ) -> dict[str, Any]:
     """`explain_service` of a rejected call, reduced to what is safe to send back."""
-    try:
-        result = explain_service(
+    verdict, data = _verdict(
+        partial(
+            explain_service,
             method=method,
             path=path,
             body=body,
@@ -42,13 +45,11 @@ def diagnose_service(
             client_secret=credentials.client_secret,
             signature=signature,
         )
-    except BisnapError as err:
-        return {"mismatchAt": "signature", "mistakes": [], "hint": f"{err} {err.hint}".strip()}
-    data = result.to_dict()
+    )
+    if data is None:
+        return verdict
     out: dict[str, Any] = {
-        "mismatchAt": data["mismatchAt"],
-        "mistakes": data["mistakes"],
-        "hint": data["hint"],
+        **verdict,
         "encoder": data.get("encoder"),  # the JSON encoder whose output was hashed, if any
         "hypotheses": data.get("hypotheses"),
         # The provider's stages, token masked; never the expected signature or the secret.
@@ -68,24 +69,39 @@ def diagnose_token(
     credentials: EmulatorCredentials, client_key: str, timestamp: str, signature: str
 ) -> dict[str, Any]:
     """`explain_access_token` of a rejected token request (public data only)."""
-    try:
-        result = explain_access_token(
+    verdict, data = _verdict(
+        partial(
+            explain_access_token,
             client_key=client_key,
             timestamp=timestamp,
             signature=signature,
             public_key=credentials.partner_public_key,
         )
+    )
+    if data is None:
+        return verdict
+    return {
+        **verdict,
+        "hypotheses": data.get("hypotheses"),
+        "expected": {"stringToSign": data.get("stringToSign")},
+        "keyFingerprint": data.get("keyFingerprint"),
+    }
+
+
+def _verdict(explain: Callable[[], Explanation]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The explanation's first differing stage, mistakes and hint, and its whole dict (None
+    when explain refuses the inputs: then the verdict is the refusal, at "signature")."""
+    try:
+        result = explain()
     except BisnapError as err:
-        return {"mismatchAt": "signature", "mistakes": [], "hint": f"{err} {err.hint}".strip()}
+        hint = f"{err} {err.hint}".strip()
+        return {"mismatchAt": "signature", "mistakes": [], "hint": hint}, None
     data = result.to_dict()
     return {
         "mismatchAt": data["mismatchAt"],
         "mistakes": data["mistakes"],
         "hint": data["hint"],
-        "hypotheses": data.get("hypotheses"),
-        "expected": {"stringToSign": data.get("stringToSign")},
-        "keyFingerprint": data.get("keyFingerprint"),
-    }
+    }, data
 
 
 def _scrub(value: Any, token: str, secret: str) -> Any:

@@ -18,19 +18,41 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
+from bisnap._lifecycle import StartStop
 from bisnap.errors import ConfigurationError
 
-__all__ = ["ThreadedServer"]
+__all__ = ["ThreadedServer", "bind_socket"]
 
 _POLL = 0.005  # seconds between readiness checks of the server this module started
 
 
-class ThreadedServer:
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to `host:port` (IPv6 when `host` has a colon; port 0: a free one).
+
+    Raises:
+        ConfigurationError: the address cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio turns on TCP_NODELAY only for sockets whose proto
+    # says TCP, and without it every keep-alive reply waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {err.strerror}",
+            hint="Pick another --port (0 picks a free one).",
+        ) from err
+    return sock
+
+
+class ThreadedServer(StartStop):
     """uvicorn serving `app` from a daemon thread.
 
     `http` is uvicorn's HTTP implementation (`"h11"`, `"httptools"` or `"auto"`), `loop`
@@ -81,21 +103,9 @@ class ThreadedServer:
         """True while the server thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> ThreadedServer:
+    def start(self) -> Self:
         """Bind, start uvicorn in a thread and wait (bounded) until it serves."""
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        # IPPROTO_TCP explicitly: asyncio turns on TCP_NODELAY only for sockets whose proto
-        # says TCP, and without it every keep-alive reply waits ~40 ms for a delayed ACK.
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self._requested_port))
-        except OSError as err:
-            sock.close()
-            raise ConfigurationError(
-                f"cannot listen on {self.host}:{self._requested_port}: {err.strerror}",
-                hint="Pick another --port (0 picks a free one).",
-            ) from err
+        sock = bind_socket(self.host, self._requested_port)
         sock.listen(2048)
         sock.set_inheritable(True)
         self._socket = sock
@@ -149,17 +159,6 @@ class ThreadedServer:
         """Block until the server thread ends (Ctrl-C interrupts)."""
         while self._thread is not None and self._thread.is_alive():
             self._thread.join(0.5)
-
-    def __enter__(self) -> ThreadedServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         return f"ThreadedServer(url={self.url!r}, running={self.running})"

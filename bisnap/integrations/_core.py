@@ -30,11 +30,14 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from functools import partial
+from types import TracebackType
+from typing import Any, Final, Generic, Literal, TypeVar, overload
 
 from bisnap.clock import Clock
 from bisnap.errors import BisnapError, ConfigurationError
 from bisnap.headers import CONTENT_TYPE, X_SIGNATURE, X_TIMESTAMP
+from bisnap.http._flow import Flow, adrive, drive
 from bisnap.legacy import IRIS_SIGNATURE, verify_core_notification, verify_payout_notification
 from bisnap.notifications import AsyncNotificationVerifier, Notification, NotificationVerifier
 from bisnap.replies import (
@@ -65,6 +68,23 @@ Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 _SIGNATURE_KEY: Final = b'"signature_key"'
 
 
+class _BodyText:
+    """A `LegacyNotification` property: one body field as text (None when absent)."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self._name = name
+        self.__doc__ = f"`{name}` {doc}"
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> _BodyText: ...
+    @overload
+    def __get__(self, instance: LegacyNotification, owner: type) -> str | None: ...
+    def __get__(self, instance: LegacyNotification | None, owner: type) -> _BodyText | str | None:
+        if instance is None:
+            return self
+        return instance._text(self._name)
+
+
 @dataclass(frozen=True, eq=False)
 class LegacyNotification:
     """A verified legacy (non-SNAP) notification: Core API, Pay Account or Payouts (Iris).
@@ -85,45 +105,18 @@ class LegacyNotification:
             return str(value)
         return None
 
-    @property
-    def order_id(self) -> str | None:
-        """`order_id` (Core API): your order id."""
-        return self._text("order_id")
-
-    @property
-    def transaction_id(self) -> str | None:
-        """`transaction_id` (Core API): Midtrans's id (`referenceNo` on BI-SNAP)."""
-        return self._text("transaction_id")
-
-    @property
-    def transaction_status(self) -> str | None:
-        """`transaction_status` (Core API): `settlement`, `pending`, `expire`, ..."""
-        return self._text("transaction_status")
-
-    @property
-    def status_code(self) -> str | None:
-        """`status_code` (Core API, Pay Account): `"200"`, `"201"`, ..."""
-        return self._text("status_code")
-
-    @property
-    def gross_amount(self) -> str | None:
-        """`gross_amount` (Core API) exactly as received, e.g. `"100000.00"`."""
-        return self._text("gross_amount")
-
-    @property
-    def fraud_status(self) -> str | None:
-        """`fraud_status` (Core API, cards): `accept`, `challenge`, `deny`."""
-        return self._text("fraud_status")
-
-    @property
-    def reference_no(self) -> str | None:
-        """`reference_no` (Payouts)."""
-        return self._text("reference_no")
-
-    @property
-    def status(self) -> str | None:
-        """`status` (Payouts): `queued`, `processed`, `completed`, `failed`, ..."""
-        return self._text("status")
+    order_id = _BodyText("order_id", "(Core API): your order id.")
+    transaction_id = _BodyText(
+        "transaction_id", "(Core API): Midtrans's id (`referenceNo` on BI-SNAP)."
+    )
+    transaction_status = _BodyText(
+        "transaction_status", "(Core API): `settlement`, `pending`, `expire`, ..."
+    )
+    status_code = _BodyText("status_code", '(Core API, Pay Account): `"200"`, `"201"`, ...')
+    gross_amount = _BodyText("gross_amount", '(Core API) exactly as received, e.g. `"100000.00"`.')
+    fraud_status = _BodyText("fraud_status", "(Core API, cards): `accept`, `challenge`, `deny`.")
+    reference_no = _BodyText("reference_no", "(Payouts).")
+    status = _BodyText("status", "(Payouts): `queued`, `processed`, `completed`, `failed`, ...")
 
     def __repr__(self) -> str:
         ref = self.order_id or self.reference_no or self._text("account_id")
@@ -132,6 +125,7 @@ class LegacyNotification:
 
 
 Received = Notification | LegacyNotification
+_V = TypeVar("_V", NotificationVerifier, AsyncNotificationVerifier)
 SyncHandler = Callable[[Received], object]
 AsyncHandler = Callable[[Received], Awaitable[object] | object]
 
@@ -176,26 +170,35 @@ def _check_verifier(verifier: object, wanted: type, receiver: str) -> None:
         )
 
 
-class _ReceiverCore:
+class _ReceiverCore(Generic[_V]):
     """Configuration and the pure steps both receivers share."""
+
+    _wanted: type
 
     def __init__(
         self,
+        verifier: _V,
         *,
-        clock: Clock,
-        on_duplicate: OnDuplicate,
-        server_key: str | Secret | None,
-        iris_merchant_key: str | Secret | None,
+        on_duplicate: OnDuplicate = "conflict",
+        server_key: str | Secret | None = None,
+        iris_merchant_key: str | Secret | None = None,
     ) -> None:
+        _check_verifier(verifier, self._wanted, type(self).__name__)
         if on_duplicate not in ("conflict", "success"):
             raise ConfigurationError(
                 f"on_duplicate must be 'conflict' or 'success', not {on_duplicate!r}",
                 hint="Keep the default 'conflict'.",
             )
-        self._clock = clock
+        self._verifier: _V = verifier
+        self._clock: Clock = verifier.clock
         self._on_duplicate: OnDuplicate = on_duplicate
         self._server_key = _key(server_key, "server_key")
         self._iris_key = _key(iris_merchant_key, "iris_merchant_key")
+
+    @property
+    def verifier(self) -> _V:
+        """The SNAP notification verifier."""
+        return self._verifier
 
     @property
     def clock(self) -> Clock:
@@ -251,6 +254,53 @@ class _ReceiverCore:
         service = received.service_code if isinstance(received, Notification) else None
         return general_error_reply(service, clock=self._clock)
 
+    def _flow(
+        self,
+        method: str,
+        path: str,
+        headers: Headers,
+        body: bytes,
+    ) -> Flow[NotificationReply]:
+        """verify → handle → commit → reply, as steps a shell performs (sync or async).
+
+        Yields `("enter", receiving)`, `("call", received)` and `("exit", receiving, err)`;
+        the shell sends back what the step returned or throws in what it raised.
+        """
+        pairs = _pairs(headers)
+        kind = self._legacy_kind(pairs, body)
+        if kind is not None:
+            try:
+                legacy = self._legacy(kind, pairs, body)
+            except Exception as err:
+                return self._refused(err, path, body)
+            try:
+                result = yield ("call", legacy)
+            except Exception as err:
+                return self._failed(err, legacy, path)
+            return self._done(legacy, result)
+
+        try:
+            receiving = self._verifier.receive(method=method, path=path, headers=pairs, body=body)
+            notification = yield ("enter", receiving)
+        except Exception as err:
+            return self._refused(err, path, body)
+        try:
+            result = yield ("call", notification)
+        except Exception as err:
+            try:
+                yield ("exit", receiving, err)
+            except Exception as release:
+                logger.error("bisnap: releasing the replay claim failed", exc_info=release)
+            return self._failed(err, notification, path)
+        except BaseException as err:  # KeyboardInterrupt, SystemExit, cancelled: release, go on
+            yield ("exit", receiving, err)
+            raise
+        try:
+            yield ("exit", receiving, None)
+        except Exception as err:
+            return self._refused(err, path, body)
+        return self._done(notification, result)
+
     def _repr_fields(self) -> str:
         return (
             f"on_duplicate={self._on_duplicate!r}, legacy_core={self._server_key is not None}, "
@@ -258,7 +308,7 @@ class _ReceiverCore:
         )
 
 
-class NotificationReceiver(_ReceiverCore):
+class NotificationReceiver(_ReceiverCore[NotificationVerifier]):
     """Verify, handle and answer notifications in sync code (Flask, Django).
 
     `verifier` checks SNAP notifications (`receive`: the replay claim is committed only
@@ -275,27 +325,7 @@ class NotificationReceiver(_ReceiverCore):
     ```
     """
 
-    def __init__(
-        self,
-        verifier: NotificationVerifier,
-        *,
-        on_duplicate: OnDuplicate = "conflict",
-        server_key: str | Secret | None = None,
-        iris_merchant_key: str | Secret | None = None,
-    ) -> None:
-        _check_verifier(verifier, NotificationVerifier, type(self).__name__)
-        super().__init__(
-            clock=verifier.clock,
-            on_duplicate=on_duplicate,
-            server_key=server_key,
-            iris_merchant_key=iris_merchant_key,
-        )
-        self._verifier = verifier
-
-    @property
-    def verifier(self) -> NotificationVerifier:
-        """The SNAP notification verifier."""
-        return self._verifier
+    _wanted = NotificationVerifier
 
     def handle(
         self, *, method: str, path: str, headers: Headers, body: bytes, handler: SyncHandler
@@ -304,46 +334,14 @@ class NotificationReceiver(_ReceiverCore):
 
         Never raises for a bad request or a failing handler: every outcome is a reply.
         """
-        pairs = _pairs(headers)
-        kind = self._legacy_kind(pairs, body)
-        if kind is not None:
-            try:
-                legacy = self._legacy(kind, pairs, body)
-            except Exception as err:
-                return self._refused(err, path, body)
-            try:
-                result = handler(legacy)
-            except Exception as err:
-                return self._failed(err, legacy, path)
-            return self._done(legacy, result)
-
-        try:
-            receiving = self._verifier.receive(method=method, path=path, headers=pairs, body=body)
-            notification = receiving.__enter__()
-        except Exception as err:
-            return self._refused(err, path, body)
-        try:
-            result = handler(notification)
-        except Exception as err:
-            try:
-                receiving.__exit__(type(err), err, err.__traceback__)
-            except Exception as release:
-                logger.error("bisnap: releasing the replay claim failed", exc_info=release)
-            return self._failed(err, notification, path)
-        except BaseException as err:  # KeyboardInterrupt, SystemExit: release, then go on
-            receiving.__exit__(type(err), err, err.__traceback__)
-            raise
-        try:
-            receiving.__exit__(None, None, None)
-        except Exception as err:
-            return self._refused(err, path, body)
-        return self._done(notification, result)
+        flow = self._flow(method, path, headers, body)
+        return drive(flow, partial(_perform, handler=handler))
 
     def __repr__(self) -> str:
         return f"NotificationReceiver({self._repr_fields()}, verifier={self._verifier!r})"
 
 
-class AsyncNotificationReceiver(_ReceiverCore):
+class AsyncNotificationReceiver(_ReceiverCore[AsyncNotificationVerifier]):
     """`NotificationReceiver` for async frameworks (Starlette, FastAPI, async Django views).
 
     The handler may be `async def` (awaited) or a plain function.
@@ -352,27 +350,7 @@ class AsyncNotificationReceiver(_ReceiverCore):
         ConfigurationError: a sync verifier, an empty key, an unknown `on_duplicate`.
     """
 
-    def __init__(
-        self,
-        verifier: AsyncNotificationVerifier,
-        *,
-        on_duplicate: OnDuplicate = "conflict",
-        server_key: str | Secret | None = None,
-        iris_merchant_key: str | Secret | None = None,
-    ) -> None:
-        _check_verifier(verifier, AsyncNotificationVerifier, type(self).__name__)
-        super().__init__(
-            clock=verifier.clock,
-            on_duplicate=on_duplicate,
-            server_key=server_key,
-            iris_merchant_key=iris_merchant_key,
-        )
-        self._verifier = verifier
-
-    @property
-    def verifier(self) -> AsyncNotificationVerifier:
-        """The SNAP notification verifier."""
-        return self._verifier
+    _wanted = AsyncNotificationVerifier
 
     async def handle(
         self, *, method: str, path: str, headers: Headers, body: bytes, handler: AsyncHandler
@@ -381,43 +359,36 @@ class AsyncNotificationReceiver(_ReceiverCore):
 
         Never raises for a bad request or a failing handler: every outcome is a reply.
         """
-        pairs = _pairs(headers)
-        kind = self._legacy_kind(pairs, body)
-        if kind is not None:
-            try:
-                legacy = self._legacy(kind, pairs, body)
-            except Exception as err:
-                return self._refused(err, path, body)
-            try:
-                result = await _call(handler, legacy)
-            except Exception as err:
-                return self._failed(err, legacy, path)
-            return self._done(legacy, result)
-
-        try:
-            receiving = self._verifier.receive(method=method, path=path, headers=pairs, body=body)
-            notification = await receiving.__aenter__()
-        except Exception as err:
-            return self._refused(err, path, body)
-        try:
-            result = await _call(handler, notification)
-        except Exception as err:
-            try:
-                await receiving.__aexit__(type(err), err, err.__traceback__)
-            except Exception as release:
-                logger.error("bisnap: releasing the replay claim failed", exc_info=release)
-            return self._failed(err, notification, path)
-        except BaseException as err:  # cancelled (client gone): release, then go on
-            await receiving.__aexit__(type(err), err, err.__traceback__)
-            raise
-        try:
-            await receiving.__aexit__(None, None, None)
-        except Exception as err:
-            return self._refused(err, path, body)
-        return self._done(notification, result)
+        flow = self._flow(method, path, headers, body)
+        return await adrive(flow, partial(_perform_async, handler=handler))
 
     def __repr__(self) -> str:
         return f"AsyncNotificationReceiver({self._repr_fields()}, verifier={self._verifier!r})"
+
+
+_Step = tuple[Any, ...]
+
+
+def _exc_info(
+    err: BaseException | None,
+) -> tuple[type[BaseException] | None, BaseException | None, TracebackType | None]:
+    return (None, None, None) if err is None else (type(err), err, err.__traceback__)
+
+
+def _perform(step: _Step, handler: SyncHandler) -> object:
+    if step[0] == "call":
+        return handler(step[1])
+    if step[0] == "enter":
+        return step[1].__enter__()
+    return step[1].__exit__(*_exc_info(step[2]))
+
+
+async def _perform_async(step: _Step, handler: AsyncHandler) -> object:
+    if step[0] == "call":
+        return await _call(handler, step[1])
+    if step[0] == "enter":
+        return await step[1].__aenter__()
+    return await step[1].__aexit__(*_exc_info(step[2]))
 
 
 async def _call(handler: AsyncHandler, received: Received) -> object:

@@ -48,7 +48,7 @@ import functools
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Final, overload
+from typing import Any, Final, TypeVar, overload
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -166,23 +166,7 @@ def receiver_from_settings() -> NotificationReceiver:
         ConfigurationError: BISNAP is missing, has unknown keys or unusable values.
         KeyFormatError: the public key cannot be loaded.
     """
-    found = _cache.get("sync")
-    if isinstance(found, NotificationReceiver):
-        return found
-    conf = _config()
-    common = _common(conf)
-    store = conf.get("REPLAY_STORE")
-    if isinstance(store, str):
-        from bisnap.stores.redis import RedisOnceStore
-
-        store = RedisOnceStore.from_url(store)
-    elif store is None:
-        store = MemoryOnceStore(clock=common["clock"])
-    receiver = NotificationReceiver(
-        NotificationVerifier(replay_store=store, **common), **_legacy(conf)
-    )
-    _cache["sync"] = receiver
-    return receiver
+    return _from_settings(NotificationReceiver, NotificationVerifier, asynchronous=False)
 
 
 def async_receiver_from_settings() -> AsyncNotificationReceiver:
@@ -191,22 +175,28 @@ def async_receiver_from_settings() -> AsyncNotificationReceiver:
     Raises:
         ConfigurationError, KeyFormatError: as `receiver_from_settings`.
     """
-    found = _cache.get("async")
-    if isinstance(found, AsyncNotificationReceiver):
+    return _from_settings(AsyncNotificationReceiver, AsyncNotificationVerifier, asynchronous=True)
+
+
+_R = TypeVar("_R", NotificationReceiver, AsyncNotificationReceiver)
+
+
+def _from_settings(receiver_type: type[_R], verifier_type: type[Any], *, asynchronous: bool) -> _R:
+    kind = "async" if asynchronous else "sync"
+    found = _cache.get(kind)
+    if isinstance(found, receiver_type):
         return found
     conf = _config()
     common = _common(conf)
     store = conf.get("REPLAY_STORE")
     if isinstance(store, str):
-        from bisnap.stores.redis import AsyncRedisOnceStore
+        from bisnap.stores.redis import AsyncRedisOnceStore, RedisOnceStore
 
-        store = AsyncRedisOnceStore.from_url(store)
+        store = (AsyncRedisOnceStore if asynchronous else RedisOnceStore).from_url(store)
     elif store is None:
         store = MemoryOnceStore(clock=common["clock"])
-    receiver = AsyncNotificationReceiver(
-        AsyncNotificationVerifier(replay_store=store, **common), **_legacy(conf)
-    )
-    _cache["async"] = receiver
+    receiver = receiver_type(verifier_type(replay_store=store, **common), **_legacy(conf))
+    _cache[kind] = receiver
     return receiver
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bisnap.emulator.handlers._registry import handler
+from bisnap.emulator.handlers._registry import Handler, handler
 from bisnap.emulator.qrimage import qr_image_base64
 from bisnap.emulator.records import (
     NOTIFY,
@@ -201,6 +201,26 @@ def _refund(
     )
 
 
+def _created(payment: Payment, **fields: Any) -> Outcome:
+    """The answer to a new payment: its two references, then `fields`."""
+    return Outcome(
+        body={
+            "referenceNo": payment.reference_no,
+            "partnerReferenceNo": payment.partner_reference_no,
+            **fields,
+        }
+    )
+
+
+def _refund_of(kind: str) -> Handler:
+    """The refund handler of payments of `kind` (the partial-refund rules are `_refund`'s)."""
+
+    def refund(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
+        return _refund(state, state.find_payment(body, kind), body, ctx)
+
+    return refund
+
+
 def _cancel(payment: Payment | None, ctx: CallContext, reason: Any = None) -> Outcome:
     if payment is None:
         return not_found()
@@ -227,17 +247,14 @@ def _qris_generate(state: EmulatorState, body: dict[str, Any], ctx: CallContext)
     payment.extra["terminalId"] = terminal if isinstance(terminal, str) and terminal else "A01"
     # SNAP: the generate answer carries qrContent, qrUrl and qrImage (base64)
     # (midtrans-core.md §4.3).
-    return Outcome(
-        body={
-            "referenceNo": payment.reference_no,
-            "partnerReferenceNo": payment.partner_reference_no,
-            "qrContent": content,
-            "qrUrl": f"https://emulator.invalid/qris/{payment.reference_no}",
-            "qrImage": qr_image_base64(content),
-            "merchantName": "bisnap emulator",
-            "storeId": payment.merchant_id,
-            "additionalInfo": {"acquirer": {"id": "gopay"}},
-        }
+    return _created(
+        payment,
+        qrContent=content,
+        qrUrl=f"https://emulator.invalid/qris/{payment.reference_no}",
+        qrImage=qr_image_base64(content),
+        merchantName="bisnap emulator",
+        storeId=payment.merchant_id,
+        additionalInfo={"acquirer": {"id": "gopay"}},
     )
 
 
@@ -252,9 +269,7 @@ def _qris_query(state: EmulatorState, body: dict[str, Any], ctx: CallContext) ->
     return Outcome(body=out)
 
 
-@handler("qris_refund")
-def _qris_refund(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
-    return _refund(state, state.find_payment(body, "qris"), body, ctx)
+handler("qris_refund")(_refund_of("qris"))
 
 
 @handler("qris_cancel")
@@ -274,20 +289,16 @@ def _debit_payment(state: EmulatorState, body: dict[str, Any], ctx: CallContext)
         return payment
     option = first.get("payOption")
     payment.extra["payOption"] = option if isinstance(option, str) and option else "GOPAY_WALLET"
-    return Outcome(
-        body={
-            "referenceNo": payment.reference_no,
-            "partnerReferenceNo": payment.partner_reference_no,
-            "webRedirectUrl": f"https://emulator.invalid/gopay/{payment.reference_no}",
-            "appRedirectUrl": "",
-            "additionalInfo": {
-                "grossAmount": money(payment.amount, payment.currency),
-                "paymentType": "gopay",
-                "transactionTime": format_timestamp(ctx.now),
-                "validUpTo": body.get("validUpTo")
-                or format_timestamp(ctx.now + timedelta(minutes=15)),
-            },
-        }
+    return _created(
+        payment,
+        webRedirectUrl=f"https://emulator.invalid/gopay/{payment.reference_no}",
+        appRedirectUrl="",
+        additionalInfo={
+            "grossAmount": money(payment.amount, payment.currency),
+            "paymentType": "gopay",
+            "transactionTime": format_timestamp(ctx.now),
+            "validUpTo": body.get("validUpTo") or format_timestamp(ctx.now + timedelta(minutes=15)),
+        },
     )
 
 
@@ -306,9 +317,7 @@ def _debit_status(state: EmulatorState, body: dict[str, Any], ctx: CallContext) 
     return Outcome(body=out)
 
 
-@handler("debit_refund")
-def _debit_refund(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
-    return _refund(state, state.find_payment(body, "debit"), body, ctx)
+handler("debit_refund")(_refund_of("debit"))
 
 
 @handler("debit_cancel")
@@ -321,13 +330,10 @@ def _auth_payment(state: EmulatorState, body: dict[str, Any], ctx: CallContext) 
     payment = _new_payment(state, "auth", body, ctx, "amount", "01")
     if isinstance(payment, Outcome):
         return payment
-    return Outcome(
-        body={
-            "referenceNo": payment.reference_no,
-            "partnerReferenceNo": payment.partner_reference_no,
-            "amount": money(payment.amount, payment.currency),
-            "additionalInfo": {"transactionTime": format_timestamp(ctx.now)},
-        }
+    return _created(
+        payment,
+        amount=money(payment.amount, payment.currency),
+        additionalInfo={"transactionTime": format_timestamp(ctx.now)},
     )
 
 
@@ -388,6 +394,4 @@ def _auth_void(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> 
     return outcome
 
 
-@handler("auth_refund")
-def _auth_refund(state: EmulatorState, body: dict[str, Any], ctx: CallContext) -> Outcome:
-    return _refund(state, state.find_payment(body, "auth"), body, ctx)
+handler("auth_refund")(_refund_of("auth"))
