@@ -369,13 +369,14 @@ class PreparedRequest:
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A pickle never carries the access token: Authorization headers are redacted and
-        # the trace (its string to sign holds the token) is left out.
+        # the trace (its string to sign holds the token) is left out; token members of the
+        # body (authCode, refreshToken) are masked.
         return (
             PreparedRequest,
             (
                 self.method,
                 self.url,
-                self.content,
+                mask_secret_fields(self.content),
                 redact_headers(self.headers),
                 None,
                 self.external_id,

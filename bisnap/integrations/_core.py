@@ -30,10 +30,10 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NoReturn
 
 from bisnap.clock import Clock
-from bisnap.errors import BisnapError, ConfigurationError
+from bisnap.errors import BisnapError, ConfigurationError, NotPicklableError
 from bisnap.headers import CONTENT_TYPE, X_SIGNATURE, X_TIMESTAMP
 from bisnap.legacy import IRIS_SIGNATURE, verify_core_notification, verify_payout_notification
 from bisnap.notifications import AsyncNotificationVerifier, Notification, NotificationVerifier
@@ -178,6 +178,13 @@ def _check_verifier(verifier: object, wanted: type, receiver: str) -> None:
 
 class _ReceiverCore:
     """Configuration and the pure steps both receivers share."""
+
+    def __reduce__(self) -> NoReturn:
+        # It holds the legacy server key / Iris merchant key: never written to a pickle.
+        raise NotPicklableError(
+            f"a {type(self).__name__} cannot be pickled: it holds notification keys",
+            hint="Build the receiver in each process (e.g. at app start-up).",
+        )
 
     def __init__(
         self,
