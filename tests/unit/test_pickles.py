@@ -298,6 +298,13 @@ PICKLE_CASES: list[tuple[str, Callable[[], object]]] = [
         lambda: models.decode_model(json.loads(ANSWER), models.AccountBindingResponse),
     ),
     ("AccountBindingRequest (model)", lambda: _binding_request()),
+    (
+        "GetAuthCodeResponse (model)",
+        lambda: models.GetAuthCodeResponse(
+            location=f"https://merchant.example/cb?authCode={AUTH_CODE}", auth_code=AUTH_CODE
+        ),
+    ),
+    ("PaymentOption (model)", lambda: models.PaymentOption(name="GOPAY_WALLET", token=CUSTOMER)),
     ("SnapClient", lambda: _client(bisnap.SnapClient)),
     ("AsyncSnapClient", lambda: _client(bisnap.AsyncSnapClient)),
     ("TokenProvider", _provider),
