@@ -810,6 +810,14 @@ def _emulator(kw: dict[str, Any]) -> None:
 _DEBUGGER_CALLS = ["explain", "debug", "verify", "sign", "inspect-key", "inspect-token", "vectors"]
 
 
+def _payload_json(value: dict[str, Any]) -> bytes:
+    # Some field strategies draw bytes (signatures, timestamps): sent as their latin-1 text.
+    def text(other: object) -> str:
+        return other.decode("latin-1") if isinstance(other, bytes) else repr(other)
+
+    return json.dumps(value, default=text).encode("utf-8", "surrogatepass")
+
+
 @st.composite
 def _debugger_payloads(draw: st.DrawFn) -> tuple[str, bytes]:
     name = draw(st.sampled_from(_DEBUGGER_CALLS))
@@ -835,7 +843,7 @@ def _debugger_payloads(draw: st.DrawFn) -> tuple[str, bytes]:
                     "token": texts,
                     "key": texts,
                 },
-            ).map(lambda v: _dump(v, None, False)),
+            ).map(_payload_json),
             json_values.map(lambda v: _dump(v, None, False)),
             byte_bodies,
         )
