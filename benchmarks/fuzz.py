@@ -1,13 +1,16 @@
 """The fuzz suite at full count: per target, inputs tried and non-bisnap exceptions.
 
-Run: `python benchmarks/fuzz.py --examples 100000 [--only NAME ...]`. The targets and their
-hypothesis strategies are `tests/property/fuzz_targets.py` (CI runs the same targets with a
-bounded count in `tests/property/test_fuzz.py`). The goal is 0 non-bisnap exceptions.
+Run: `python benchmarks/fuzz.py --examples 100000 [--seconds S] [--only NAME ...]`
+(`--seconds` caps each target's wall time, for a run that must fit a time budget). The
+targets and their hypothesis strategies are `tests/property/fuzz_targets.py` (CI runs the
+same targets with a bounded count in `tests/property/test_fuzz.py`). The goal is 0
+non-bisnap exceptions.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections import Counter
@@ -21,9 +24,19 @@ from hypothesis import HealthCheck, Phase, given, settings
 from tests.property.fuzz_targets import TARGETS, Target, outcome
 
 
-def run(target: Target, examples: int) -> tuple[int, list[tuple[Any, BaseException]]]:
-    """Generate `examples` inputs for `target` (no shrinking); return tried and failures."""
+class _OutOfTimeError(Exception):
+    pass
+
+
+def run(
+    target: Target, examples: int, seconds: float | None = None
+) -> tuple[int, list[tuple[Any, BaseException]]]:
+    """Generate `examples` inputs for `target` (no shrinking), for at most `seconds`.
+
+    Returns the number of inputs tried and the failures (input, non-bisnap exception).
+    """
     tried = 0
+    stop = None if seconds is None else time.perf_counter() + seconds
     failures: list[tuple[Any, BaseException]] = []
 
     @settings(
@@ -36,12 +49,15 @@ def run(target: Target, examples: int) -> tuple[int, list[tuple[Any, BaseExcepti
     @given(target.strategy)
     def probe(example: Any) -> None:
         nonlocal tried
+        if stop is not None and time.perf_counter() > stop:
+            raise _OutOfTimeError
         tried += 1
         err = outcome(target, example)
         if err is not None:
             failures.append((example, err))
 
-    probe()
+    with contextlib.suppress(_OutOfTimeError):
+        probe()
     return tried, failures
 
 
@@ -49,6 +65,7 @@ def main() -> None:
     """Run every target (or those named with --only) and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=10_000, help="inputs per target")
+    parser.add_argument("--seconds", type=float, default=None, help="wall-time cap per target")
     parser.add_argument("--only", nargs="*", default=None, help="target names to run")
     args = parser.parse_args()
     total_tried = total_failed = 0
@@ -57,7 +74,7 @@ def main() -> None:
         if args.only and target.name not in args.only:
             continue
         start = time.perf_counter()
-        tried, failures = run(target, args.examples)
+        tried, failures = run(target, args.examples, args.seconds)
         elapsed = time.perf_counter() - start
         total_tried += tried
         total_failed += len(failures)

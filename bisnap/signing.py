@@ -50,6 +50,7 @@ __all__ = [
     "STAGES",
     "Encoding",
     "SignatureTrace",
+    "client_secret_bytes",
     "decode_signature",
     "encode_signature",
     "hmac_sha512",
@@ -327,10 +328,10 @@ def _keyed_sha512(secret: str) -> hmac.HMAC:
     # The HMAC key schedule, computed once per client secret (a service signs many
     # requests with one secret); each signature copies it. The cache holds what the
     # caller's configuration holds already, and is never shown or pickled.
-    return hmac.new(_secret_bytes(secret), digestmod=hashlib.sha512)
+    return hmac.new(client_secret_bytes(secret), digestmod=hashlib.sha512)
 
 
-def _secret_bytes(client_secret: str | Secret) -> bytes:
+def client_secret_bytes(client_secret: str | Secret) -> bytes:
     value = _secret_text(client_secret)
     if not value:
         raise SecretFormatError("client secret is empty", hint="Pass the client secret.")
@@ -377,7 +378,7 @@ def hmac_sha512(string_to_sign: str, client_secret: str | Secret) -> bytes:
         SecretFormatError: the client secret is empty, a PEM or not UTF-8 text.
         InputError: the string to sign is not UTF-8 text.
     """
-    _secret_bytes(client_secret)  # refuse an unusable secret before the string
+    client_secret_bytes(client_secret)  # refuse an unusable secret before the string
     try:
         data = string_to_sign.encode("utf-8")
     except UnicodeEncodeError:

@@ -62,7 +62,13 @@ import time
 from bisnap import canonical
 from bisnap.keys import PublicKeyInput, fingerprint
 from bisnap.secrets import AccessToken, Secret, reveal
-from bisnap.signing import SignatureTrace, decode_signature, encode_signature, hmac_sha512
+from bisnap.signing import (
+    SignatureTrace,
+    client_secret_bytes,
+    decode_signature,
+    encode_signature,
+    hmac_sha512,
+)
 
 from ._body import CAPTURE_NOTES, BodyHypothesis, body_hypotheses, body_shapes
 from .conclude import conclude
@@ -245,7 +251,7 @@ def explain_service(
     started = time.perf_counter()
     presented, encoding = decode_signature(signature, _HMAC_BYTES)
     secret = Secret(reveal(client_secret))
-    key = secret.reveal().encode("utf-8")
+    key = client_secret_bytes(secret)  # a bisnap error for an unusable secret (lone surrogate, PEM)
     token = canonical.signed_token(access_token)
     prep = prepare(method, path, body, timestamp, include_query, token, None)
 

@@ -130,7 +130,7 @@ def parse_response(
         return _parse_redirect(target, status_code, headers, content, external_id, attempts)
     try:
         parsed = json.loads(content) if content else None
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, deep nesting
         parsed = None
     if not isinstance(parsed, dict):
         kind = _content_type(headers) or "no content type"

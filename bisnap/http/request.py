@@ -38,6 +38,7 @@ from bisnap.jsonout import compact_json
 from bisnap.profiles import ProviderProfile
 from bisnap.secrets import AccessToken, Secret
 from bisnap.signing import Encoding, SignatureTrace, encode_signature, hmac_sha512
+from bisnap.tokens import mask_secret_fields
 
 __all__ = [
     "Body",
@@ -191,7 +192,7 @@ class PreparedRequest:
             (
                 self.method,
                 self.url,
-                self.content,
+                mask_secret_fields(self.content),
                 redact_headers(self.headers),
                 None,
                 self.external_id,

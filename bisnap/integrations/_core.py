@@ -32,10 +32,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from types import TracebackType
-from typing import Any, Final, Generic, Literal, TypeVar, overload
+from typing import Any, Final, Generic, Literal, NoReturn, TypeVar, overload
 
 from bisnap.clock import Clock
-from bisnap.errors import BisnapError, ConfigurationError
+from bisnap.errors import BisnapError, ConfigurationError, NotPicklableError
 from bisnap.headers import CONTENT_TYPE, X_SIGNATURE, X_TIMESTAMP
 from bisnap.http._flow import Flow, adrive, drive
 from bisnap.legacy import IRIS_SIGNATURE, verify_core_notification, verify_payout_notification
@@ -174,6 +174,13 @@ class _ReceiverCore(Generic[_V]):
     """Configuration and the pure steps both receivers share."""
 
     _wanted: type
+
+    def __reduce__(self) -> NoReturn:
+        # It holds the legacy server key / Iris merchant key: never written to a pickle.
+        raise NotPicklableError(
+            f"a {type(self).__name__} cannot be pickled: it holds notification keys",
+            hint="Build the receiver in each process (e.g. at app start-up).",
+        )
 
     def __init__(
         self,

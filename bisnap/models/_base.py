@@ -64,6 +64,23 @@ class Model(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
             parts.append(f"{name}={shown}")
         return f"{type(self).__name__}({', '.join(parts)})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pickle (cache, task queue, multiprocessing) never carries a credential: the
+        # `secret_fields` and the token members of `extra` are masked (nested models mask
+        # their own when pickled).
+        from bisnap.tokens import mask_secret_values
+
+        values = {name: getattr(self, name) for name in self.__struct_fields__}
+        for name in self.secret_fields:
+            if isinstance(values.get(name), str):
+                values[name] = _MASK
+        values["extra"] = mask_secret_values(values["extra"])
+        return (_rebuild_model, (type(self), values))
+
+
+def _rebuild_model(cls: type[M], values: dict[str, Any]) -> M:
+    return cls(**values)
+
 
 class Amount(Model, kw_only=True):
     """A SNAP money value: `value` a decimal string with two places, `currency` ISO 4217.

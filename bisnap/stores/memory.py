@@ -13,7 +13,9 @@ from __future__ import annotations
 import secrets as _random
 import threading
 from datetime import timedelta
+from typing import NoReturn
 
+from bisnap.errors import NotPicklableError
 from bisnap.secrets import AccessToken
 from bisnap.stores.protocols import AsyncTokenStore, TokenStore
 
@@ -71,6 +73,14 @@ class MemoryTokenStore:
 
     def __repr__(self) -> str:
         return f"MemoryTokenStore(tokens={len(self._tokens)})"
+
+    def __reduce__(self) -> NoReturn:
+        # It holds live access tokens: never written to a pickle.
+        raise NotPicklableError(
+            "a MemoryTokenStore cannot be pickled: it holds access tokens",
+            hint="Create a store in each process; share tokens across processes with "
+            "RedisTokenStore.",
+        )
 
 
 class AsyncMemoryTokenStore:

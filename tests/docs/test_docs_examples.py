@@ -6,25 +6,12 @@ A block fenced as ```python no-run is shown to readers but not executed; keep th
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-FENCE = re.compile(r"^```python( no-run)?[ \t]*\n(.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-
-
-def _blocks(path: Path) -> list[tuple[int, str]]:
-    text = path.read_text(encoding="utf-8")
-    out = []
-    for match in FENCE.finditer(text):
-        if match.group(1):
-            continue
-        line = text.count("\n", 0, match.start()) + 1
-        out.append((line, match.group(2)))
-    return out
+from tests.docs._support import DOCS, ROOT
+from tests.docs._support import blocks as _blocks
 
 
 def test_docs_have_examples() -> None:

@@ -129,6 +129,14 @@ bodies = st.one_of(
     st.none(),
 )
 body_or_wrong = st.one_of(bodies, wrong_types)
+#: Bodies as bytes only (what arrives over HTTP).
+byte_bodies = st.one_of(
+    json_bodies,
+    _mutated(json_bodies),
+    st.binary(max_size=200),
+    st.sampled_from([b"", b" ", b"{ }\x00", b"9" * 5000, b"[" * 3000 + b"]" * 3000]),
+    st.integers(1, 1500).map(lambda n: b'{"a":' * n + b"1" + b"}" * n),
+)
 timestamps = st.one_of(
     st.just(TS0),
     st.sampled_from(
@@ -567,6 +575,289 @@ def _minify(body: Any) -> None:
     minify_unchecked(body)
 
 
+# --- explain, provider answers, models, emulator, debugger ----------------------------------
+
+_SECRET = "fuzz-client-secret"
+_TOKEN = "fuzz-access-token"
+
+
+@st.composite
+def _explain_inputs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    kind = draw(st.sampled_from(["access_token", "service", "service_asymmetric"]))
+    timestamp = draw(st.one_of(timestamps, st.just(TS0)))
+    signature = draw(_or_wrong(signatures))
+    if kind == "access_token":
+        return kind, {
+            "client_key": draw(st.one_of(st.just("G1-SNAP"), texts)),
+            "timestamp": timestamp,
+            "signature": signature,
+            "public_key": draw(st.one_of(st.just(PUBLIC_PEM), st.just(b"junk"), wrong_types)),
+            "registered_client_key": draw(st.one_of(st.none(), texts)),
+        }
+    common = {
+        "method": draw(st.one_of(st.sampled_from(["POST", "GET", "post"]), texts)),
+        "path": draw(st.one_of(st.just("/v1.0/transfer-va/create-va?x=1"), texts)),
+        "body": draw(body_or_wrong),
+        "timestamp": timestamp,
+        "signature": signature,
+    }
+    if kind == "service":
+        common["access_token"] = draw(st.one_of(st.just(_TOKEN), texts, wrong_types))
+        common["client_secret"] = draw(st.one_of(st.just(_SECRET), texts, wrong_types))
+    else:
+        common["public_key"] = draw(st.one_of(st.just(PUBLIC_PEM), wrong_types))
+        common["path_prefix"] = draw(st.one_of(st.none(), st.just("/snap"), texts))
+    return kind, common
+
+
+def _explain(example: tuple[str, dict[str, Any]]) -> None:
+    from bisnap import explain
+
+    kind, kwargs = example
+    function = getattr(explain, f"explain_{kind}")
+    result = function(**kwargs)
+    result.to_dict()
+    str(result)
+
+
+_answer_bodies = st.one_of(
+    byte_bodies,
+    json_values.map(lambda v: _dump(v, None, False)),
+    st.fixed_dictionaries(
+        {
+            "responseCode": st.one_of(
+                st.sampled_from(["2002700", "4012700", "5002700"]), json_values
+            )
+        },
+        optional={"responseMessage": json_values, "accessToken": json_values},
+    ).map(lambda v: _dump(v, None, False)),
+)
+
+
+@st.composite
+def _answers(draw: st.DrawFn) -> dict[str, Any]:
+    return {
+        "status_code": draw(
+            st.one_of(st.sampled_from([200, 202, 302, 400, 401, 500, 504]), st.integers(100, 599))
+        ),
+        "headers": draw(
+            st.dictionaries(
+                st.sampled_from(["content-type", "location", "x-request-id", "X-EXTERNAL-ID"]),
+                st.text(max_size=30),
+                max_size=3,
+            )
+        ),
+        "content": draw(_answer_bodies),
+        "query": draw(st.booleans()),
+    }
+
+
+def _parse_response(kw: dict[str, Any]) -> None:
+    import httpx
+
+    from bisnap.http.core import Target as CallTarget
+    from bisnap.http.core import parse_response
+
+    target = CallTarget(
+        endpoint=None,
+        method="POST",
+        url=httpx.URL("http://127.0.0.1/v1.0/transfer-va/create-va"),
+        signed=True,
+        mode="safe",
+        query_body=kw["query"],
+    )
+    result = parse_response(
+        target=target, status_code=kw["status_code"], headers=kw["headers"], content=kw["content"]
+    )
+    if isinstance(result, BaseException):
+        str(result)
+        repr(result)
+
+
+def _model_names() -> list[str]:
+    from bisnap.models import ENDPOINT_MODELS
+
+    return sorted(ENDPOINT_MODELS)
+
+
+_model_data = st.one_of(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "responseCode",
+                "responseMessage",
+                "virtualAccountData",
+                "accessToken",
+                "expiresIn",
+                "amount",
+                "value",
+                "currency",
+                "additionalInfo",
+                "partnerServiceId",
+                "trxId",
+                "latestTransactionStatus",
+                "qrContent",
+                "referenceNo",
+                "paidAmount",
+            ]
+        )
+        | st.text(max_size=8),
+        json_values,
+        max_size=6,
+    ),
+    json_values,
+    wrong_types,
+)
+
+
+def _decode_model(example: tuple[str, bool, Any]) -> None:
+    from bisnap.models import ENDPOINT_MODELS
+    from bisnap.models._base import decode_model
+
+    name, response, data = example
+    model = ENDPOINT_MODELS[name][1 if response else 0]
+    decoded = decode_model(data, model)
+    repr(decoded)
+
+
+@dataclass
+class _Apps:
+    emulator: Any
+    admin_headers: dict[str, str]
+    routes: list[tuple[str, str]]
+    debugger: Any
+
+
+_APPS: list[_Apps] = []
+
+
+def _apps() -> _Apps:
+    if not _APPS:
+        import warnings
+
+        from starlette.exceptions import StarletteDeprecationWarning
+
+        with warnings.catch_warnings():
+            # Starlette 1.x asks for httpx2 behind its TestClient and warns when it finds httpx.
+            warnings.simplefilter("ignore", StarletteDeprecationWarning)
+            from starlette.testclient import TestClient
+
+        from bisnap.catalogue import CATALOGUE
+        from bisnap.debugger.app import create_app as create_debugger
+        from bisnap.emulator import Emulator, EmulatorConfig, create_app
+
+        emulator = Emulator(EmulatorConfig())
+        routes = sorted({(e.method, e.path) for e in CATALOGUE})
+        routes += [("POST", "/_emulator/pay"), ("POST", "/_emulator/notify-url")]
+        _APPS.append(
+            _Apps(
+                emulator=TestClient(create_app(emulator), raise_server_exceptions=False),
+                admin_headers=dict(emulator.admin_headers()),
+                routes=routes,
+                debugger=TestClient(
+                    create_debugger(host="127.0.0.1:8765"),
+                    base_url="http://127.0.0.1:8765",
+                    raise_server_exceptions=False,
+                ),
+            )
+        )
+    return _APPS[0]
+
+
+@st.composite
+def _emulator_requests(draw: st.DrawFn) -> dict[str, Any]:
+    apps = _apps()
+    method, path = draw(st.sampled_from(apps.routes))
+    headers = draw(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "X-TIMESTAMP",
+                    "X-SIGNATURE",
+                    "X-CLIENT-KEY",
+                    "X-PARTNER-ID",
+                    "X-EXTERNAL-ID",
+                    "CHANNEL-ID",
+                    "Authorization",
+                    "Content-Type",
+                ]
+            ),
+            st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40),
+            max_size=5,
+        )
+    )
+    if draw(st.booleans()):
+        headers.update(apps.admin_headers)
+    return {
+        "method": method,
+        "path": path,
+        "headers": headers,
+        "body": draw(byte_bodies),
+    }
+
+
+class ServerFailureError(Exception):
+    """An app answered 5xx to a hostile request (the contract: 4xx with a SNAP error body)."""
+
+
+def _emulator(kw: dict[str, Any]) -> None:
+    client = _apps().emulator
+    response = client.request(kw["method"], kw["path"], headers=kw["headers"], content=kw["body"])
+    if response.status_code >= 500:
+        raise ServerFailureError(f"{response.status_code}: {response.text[:300]}")
+
+
+_DEBUGGER_CALLS = ["explain", "debug", "verify", "sign", "inspect-key", "inspect-token", "vectors"]
+
+
+def _payload_json(value: dict[str, Any]) -> bytes:
+    # Some field strategies draw bytes (signatures, timestamps): sent as their latin-1 text.
+    def text(other: object) -> str:
+        return other.decode("latin-1") if isinstance(other, bytes) else repr(other)
+
+    return json.dumps(value, default=text).encode("utf-8", "surrogatepass")
+
+
+@st.composite
+def _debugger_payloads(draw: st.DrawFn) -> tuple[str, bytes]:
+    name = draw(st.sampled_from(_DEBUGGER_CALLS))
+    payload = draw(
+        st.one_of(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "kind": st.sampled_from(
+                        ["access_token", "service", "service_asymmetric", "notification"]
+                    )
+                    | texts,
+                    "method": st.just("POST") | texts,
+                    "path": st.just("/v1.0/x") | texts,
+                    "body": json_values,
+                    "timestamp": timestamps,
+                    "signature": signatures,
+                    "client_key": texts,
+                    "client_secret": texts,
+                    "access_token": texts,
+                    "public_key": st.just(PUBLIC_PEM.decode()) | texts,
+                    "private_key": st.just(PRIVATE_PEM.decode()) | texts,
+                    "token": texts,
+                    "key": texts,
+                },
+            ).map(_payload_json),
+            json_values.map(lambda v: _dump(v, None, False)),
+            byte_bodies,
+        )
+    )
+    return name, payload
+
+
+def _debugger(example: tuple[str, bytes]) -> None:
+    name, payload = example
+    response = _apps().debugger.post(f"/api/{name}", content=payload)
+    if response.status_code >= 500:
+        raise ServerFailureError(f"{response.status_code}: {response.text[:300]}")
+
+
 TARGETS: tuple[Target, ...] = (
     Target("minify", body_or_wrong, _minify),
     Target("minify differential (msgspec vs reference)", differential_bodies, minify_differential),
@@ -598,4 +889,13 @@ TARGETS: tuple[Target, ...] = (
     Target("AsyncNotificationVerifier.verify", _notification(), _notify_async),
     Target("parse_raw_request", raw_requests, parse_raw_request),
     Target("cli main(argv)", _argv(), _cli),
+    Target("explain_* (hostile input)", _explain_inputs(), _explain),
+    Target("parse_response (hostile answers)", _answers(), _parse_response),
+    Target(
+        "bisnap.models decode_model",
+        st.tuples(st.sampled_from(_model_names()), st.booleans(), _model_data),
+        _decode_model,
+    ),
+    Target("emulator app (hostile requests)", _emulator_requests(), _emulator),
+    Target("debugger API (hostile payloads)", _debugger_payloads(), _debugger),
 )
