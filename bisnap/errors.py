@@ -485,9 +485,16 @@ class ApiError(CallError):
             **super()._state(),
             "code": self.code,
             "status_code": self.status_code,
-            "body": self.body,
+            "body": _masked_body(self.body),
             "debug_id": self.debug_id,
         }
+
+
+def _masked_body(body: object) -> object:
+    # A pickle of the error never carries a token the provider echoed in its answer.
+    from bisnap.tokens import mask_secret_values  # errors.py sits below tokens.py
+
+    return mask_secret_values(body)
 
 
 class UnauthorizedError(ApiError):

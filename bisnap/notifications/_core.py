@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 from bisnap import canonical
 from bisnap.catalogue import NotificationEndpoint, notification_by_path
@@ -21,6 +21,7 @@ from bisnap.errors import (
     ConfigurationError,
     HeaderError,
     InputError,
+    NotPicklableError,
     ReplayError,
     SignatureFormatError,
     SignatureMismatchError,
@@ -71,6 +72,13 @@ class VerifierCore(Generic[_S]):
 
     `_S` is the replay store a verifier takes; each shell adopts it (`_adopt_store`).
     """
+
+    def __reduce__(self) -> NoReturn:
+        # It holds a replay store (locks, a Redis connection): build one per process.
+        raise NotPicklableError(
+            f"a {type(self).__name__} cannot be pickled: it holds a replay store",
+            hint="Build the verifier in each process (e.g. at app start-up).",
+        )
 
     _store: Any
     _claims: Any  # the store when it can hold a claim in progress (receive), else None

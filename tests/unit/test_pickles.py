@@ -315,6 +315,19 @@ PICKLE_CASES: list[tuple[str, Callable[[], object]]] = [
     ("MemoryTokenStore (holding a token)", _memory_store),
     ("EmulatorCredentials", _credentials),
     ("Emulator", lambda: Emulator(EmulatorConfig(credentials=_credentials()))),
+    ("NotificationVerifier", _verifier),
+    (
+        "AsyncNotificationVerifier",
+        lambda: AsyncNotificationVerifier(public_key=PEM_PUBLIC, clock=CLOCK),
+    ),
+    (
+        "ApiError whose answer echoes a token",
+        lambda: _answer(
+            400,
+            b'{"responseCode":"4000700","responseMessage":"bad","accessToken":"%s"}'
+            % TOKEN.encode(),
+        ),
+    ),
     ("NotificationReceiver", lambda: NotificationReceiver(_verifier(), server_key=SECRET)),
     (
         "AsyncNotificationReceiver",
