@@ -3,36 +3,7 @@
 This import path keeps working: every public name is re-exported here.
 """
 
-from bisnap.notifications.replies import (
-    SUCCESS_MESSAGE,
-    UNAUTHORIZED_MESSAGE,
-    UNKNOWN_SERVICE_CODE,
-    NotificationReply,
-    OnDuplicate,
-    bad_request_reply,
-    conflict_reply,
-    general_error_reply,
-    invalid_field_reply,
-    missing_field_reply,
-    reply_for_error,
-    store_unavailable_reply,
-    success_reply,
-    unauthorized_reply,
-)
+from bisnap.notifications import replies as _moved
+from bisnap.notifications.replies import *  # noqa: F403 - every public name, re-exported
 
-__all__ = [
-    "SUCCESS_MESSAGE",
-    "UNAUTHORIZED_MESSAGE",
-    "UNKNOWN_SERVICE_CODE",
-    "NotificationReply",
-    "OnDuplicate",
-    "bad_request_reply",
-    "conflict_reply",
-    "general_error_reply",
-    "invalid_field_reply",
-    "missing_field_reply",
-    "reply_for_error",
-    "store_unavailable_reply",
-    "success_reply",
-    "unauthorized_reply",
-]
+__all__ = list(_moved.__all__)
