@@ -9,8 +9,7 @@ catalogue entry.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,32 +17,21 @@ import pytest
 
 from bisnap import AsyncSnapClient, SnapClient, SnapResponse
 from bisnap.catalogue import ACCESS_TOKEN_B2B, CATALOGUE, by_name
-from bisnap.emulator import Emulator, EmulatorConfig, EmulatorCredentials, ThreadedServer
+from bisnap.emulator import EmulatorCredentials
+from tests.integration._catalogue_flow import (
+    ADMIN,
+    Call,
+    Flow,
+    Pay,
+    awalk,
+    client_options,
+    serve_emulator,
+    walk,
+)
 
 CREDS = EmulatorCredentials.generate()
-ADMIN = {"X-Emulator-Admin-Token": "catalogue-test-admin-token"}
 MID = CREDS.merchant_id
 MONEY = {"value": "5000.00", "currency": "IDR"}
-
-
-@dataclass(frozen=True)
-class Call:
-    """One client call: method name, body, keyword options."""
-
-    name: str
-    body: Any
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Pay:
-    """The customer pays (emulator admin route)."""
-
-    key: dict[str, str]
-
-
-Step = Call | Pay
-Flow = Generator[Step, Any, set[str]]
 
 
 def _va(n: int, amount: str = "150000.00") -> dict[str, Any]:
@@ -285,60 +273,22 @@ def _everything(called: set[str]) -> None:
 @pytest.fixture
 def provider() -> Iterator[str]:
     """A fresh emulator on a free loopback port."""
-    with ThreadedServer(
-        Emulator(EmulatorConfig(credentials=CREDS, admin_token=ADMIN["X-Emulator-Admin-Token"])).app
-    ) as server:
-        yield server.url
-
-
-def _options(url: str) -> dict[str, Any]:
-    return {
-        "base_url": url,
-        "app_base_url": url,
-        "client_key": CREDS.client_key,
-        "private_key": CREDS.partner_private_key,
-        "client_secret": CREDS.client_secret,
-        "partner_id": CREDS.partner_id,
-        "channel_id": CREDS.channel_id,
-    }
+    with serve_emulator(CREDS) as url:
+        yield url
 
 
 def test_sync_client_calls_every_catalogue_entry(provider: str) -> None:
-    steps = flow()
     with (
-        SnapClient(**_options(provider)) as client,
+        SnapClient(**client_options(provider, CREDS)) as client,
         httpx.Client(base_url=provider, headers=ADMIN) as admin,
     ):
-        answer: Any = None
-        try:
-            while True:
-                step = steps.send(answer)
-                if isinstance(step, Pay):
-                    answer = admin.post("/_emulator/pay", json=step.key)
-                    assert answer.status_code == 200, answer.text
-                    continue
-                answer = getattr(client, step.name)(step.body, **step.options)
-                _check(step, answer)
-        except StopIteration as done:
-            _everything(done.value)
+        _everything(walk(flow(), client, admin, _check))
 
 
 @pytest.mark.anyio
 async def test_async_client_calls_every_catalogue_entry(provider: str) -> None:
-    steps = flow()
     async with (
-        AsyncSnapClient(**_options(provider)) as client,
+        AsyncSnapClient(**client_options(provider, CREDS)) as client,
         httpx.AsyncClient(base_url=provider, headers=ADMIN) as admin,
     ):
-        answer: Any = None
-        try:
-            while True:
-                step = steps.send(answer)
-                if isinstance(step, Pay):
-                    answer = await admin.post("/_emulator/pay", json=step.key)
-                    assert answer.status_code == 200, answer.text
-                    continue
-                answer = await getattr(client, step.name)(step.body, **step.options)
-                _check(step, answer)
-        except StopIteration as done:
-            _everything(done.value)
+        _everything(await awalk(flow(), client, admin, _check))

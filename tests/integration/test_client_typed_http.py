@@ -9,8 +9,7 @@ page, and notifications are verified and confirmed by a status query.
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -21,13 +20,23 @@ from bisnap import AsyncSnapClient, SnapClient
 from bisnap import models as m
 from bisnap.catalogue import ACCESS_TOKEN_B2B, CATALOGUE, by_name
 from bisnap.clock import JAKARTA, FixedClock
-from bisnap.emulator import Emulator, EmulatorConfig, EmulatorCredentials, ThreadedServer
+from bisnap.emulator import EmulatorCredentials
 from bisnap.errors import RequestValidationError, VerificationError
 from bisnap.http.typed import TypedResponse
 from bisnap.keys import public_key_to_pem
 from bisnap.notifications import NotificationVerifier
 from bisnap.signing import sign_service_asymmetric
 from bisnap.timestamps import format_timestamp
+from tests.integration._catalogue_flow import (
+    ADMIN,
+    Call,
+    Flow,
+    Pay,
+    awalk,
+    client_options,
+    serve_emulator,
+    walk,
+)
 
 CREDS = EmulatorCredentials.generate()
 MID = CREDS.merchant_id
@@ -35,26 +44,6 @@ MID = CREDS.merchant_id
 
 def money(value: str) -> m.Amount:
     return m.Amount(value=value, currency="IDR")
-
-
-@dataclass(frozen=True)
-class Call:
-    """One typed client call."""
-
-    name: str
-    body: m.Model
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Pay:
-    """The customer pays (emulator admin route)."""
-
-    key: dict[str, str]
-
-
-Step = Call | Pay
-Flow = Generator[Step, Any, set[str]]
 
 
 def _va(n: int, amount: str = "150000.00") -> m.CreateVaRequest:
@@ -376,48 +365,23 @@ def _everything(called: set[str]) -> None:
     assert called == {e.name for e in CATALOGUE if e is not ACCESS_TOKEN_B2B}
 
 
-ADMIN_TOKEN = "typed-tests-admin-token"
-ADMIN = {"X-Emulator-Admin-Token": ADMIN_TOKEN}
-
-
 @pytest.fixture
 def provider() -> Iterator[str]:
     """A fresh emulator on a free loopback port."""
-    config = EmulatorConfig(credentials=CREDS, admin_token=ADMIN_TOKEN)
-    with ThreadedServer(Emulator(config).app) as server:
-        yield server.url
+    with serve_emulator(CREDS) as url:
+        yield url
 
 
 def _options(url: str) -> dict[str, Any]:
-    return {
-        "base_url": url,
-        "app_base_url": url,
-        "client_key": CREDS.client_key,
-        "private_key": CREDS.partner_private_key,
-        "client_secret": CREDS.client_secret,
-        "partner_id": CREDS.partner_id,
-        "channel_id": CREDS.channel_id,
-    }
+    return client_options(url, CREDS)
 
 
 def test_sync_client_calls_every_catalogue_entry_typed(provider: str) -> None:
-    steps = flow()
     with (
         SnapClient(**_options(provider)) as client,
         httpx.Client(base_url=provider, headers=ADMIN) as admin,
     ):
-        answer: Any = None
-        try:
-            while True:
-                step = steps.send(answer)
-                if isinstance(step, Pay):
-                    assert admin.post("/_emulator/pay", json=step.key).status_code == 200
-                    answer = None
-                    continue
-                answer = getattr(client, step.name)(step.body, **step.options)
-                _check(step, answer)
-        except StopIteration as done:
-            _everything(done.value)
+        _everything(walk(flow(), client, admin, _check))
         # the history, page by page (3 at a time), is the one-page list
         whole = client.transaction_history_list(m.TransactionHistoryListRequest(page_size=50))
         walked = list(client.iter_transaction_history(page_size=3))
@@ -426,23 +390,11 @@ def test_sync_client_calls_every_catalogue_entry_typed(provider: str) -> None:
 
 @pytest.mark.anyio
 async def test_async_client_calls_every_catalogue_entry_typed(provider: str) -> None:
-    steps = flow()
     async with (
         AsyncSnapClient(**_options(provider)) as client,
         httpx.AsyncClient(base_url=provider, headers=ADMIN) as admin,
     ):
-        answer: Any = None
-        try:
-            while True:
-                step = steps.send(answer)
-                if isinstance(step, Pay):
-                    assert (await admin.post("/_emulator/pay", json=step.key)).status_code == 200
-                    answer = None
-                    continue
-                answer = await getattr(client, step.name)(step.body, **step.options)
-                _check(step, answer)
-        except StopIteration as done:
-            _everything(done.value)
+        _everything(await awalk(flow(), client, admin, _check))
         whole = await client.transaction_history_list({"pageSize": 50})
         walked = [item async for item in client.iter_transaction_history({"pageSize": 3})]
         assert walked == (whole.data.detail_data or []) and len(walked) > 3
