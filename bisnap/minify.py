@@ -179,6 +179,14 @@ def minify_unchecked(body: bytes | str | None) -> bytes:
         BodyNotJSONError: the body holds a raw control byte (NUL, …) that no JSON or text
             body carries.
     """
+    if type(body) is bytes:  # the hot path (a notification verifier), inlined
+        try:
+            formatted: bytes = _format(body, indent=-1)
+        except (_DecodeError, RecursionError):
+            return _lenient(body)
+        if _DEPTH_UNGUARDED and sys.getrecursionlimit() <= MAX_DEPTH:
+            return formatted
+        return _lenient(body) if _too_deep(body) else formatted
     if body is None:
         return b""
     raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else _raw_bytes(body)

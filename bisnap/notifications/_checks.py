@@ -24,7 +24,7 @@ from bisnap.notifications.model import (
     Notification,
     TraceStages,
     parse_json_object,
-    trace_later,
+    verified_notification,
 )
 from bisnap.timestamps import parse_timestamp
 
@@ -114,18 +114,17 @@ def _required(lowered: Mapping[str, str], name: str, key: str) -> str:
 
 
 def build_notification(checked: Checked) -> Notification:
-    notification = Notification(
+    return verified_notification(
         checked.path,
         checked.service,
         checked.partner_id,
         checked.external_id,
         checked.timestamp,
         checked.timestamp_text,
-        None,  # type: ignore[arg-type]  # replaced by the stages just below
+        checked.stages,
         checked.body,
         parse_json_object(checked.body),
     )
-    return trace_later(notification, checked.stages)
 
 
 # The X-TIMESTAMP shape Midtrans sends (`2024-03-05T17:37:16+07:00`, or with `.SSS`), at

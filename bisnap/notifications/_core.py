@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, NoReturn, TypeVar
 
 from bisnap import canonical
 from bisnap.catalogue import NotificationEndpoint, notification_by_path
@@ -67,6 +67,15 @@ StoreCall = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
 _S = TypeVar("_S")
 
 
+#: An X-TIMESTAMP and what follows from it alone (`VerifierCore._stamp`): the text, the
+#: instant as parsed, the instant in WIB, its Jakarta day, the replay keys' hash tag for
+#: that day, the day's end, and when its replay keys lapse (None: no window). A plain
+#: tuple: one is built per X-TIMESTAMP on the hot path.
+_Stamp = tuple[str, datetime, datetime, str, str, datetime, datetime | None]
+
+_NO_STAMP: Final[_Stamp] = ("", LAST_INSTANT, LAST_INSTANT, "", "", LAST_INSTANT, None)
+
+
 class VerifierCore(Generic[_S]):
     """The configuration and the pure steps both verifiers share.
 
@@ -120,6 +129,7 @@ class VerifierCore(Generic[_S]):
             "",
             "",
         )
+        self._last_stamp: _Stamp = _NO_STAMP
         self._routes: dict[str, tuple[str, NotificationEndpoint | None]] = {}
         self._store, self._claims, self._claimer = self._adopt_store(replay_store, clock)
 
@@ -197,7 +207,8 @@ class VerifierCore(Generic[_S]):
     def _route(self, path: str) -> tuple[str, NotificationEndpoint | None]:
         # The signed path and the catalogue entry of a request path, remembered for the few
         # paths a merchant serves (bounded: unknown paths cannot grow it without limit).
-        signed = self.signed_path(path)
+        # The path as signed, validated once here (the hot path reads it from the memo).
+        signed = canonical.signed_path(self.signed_path(path))
         route = (signed, notification_by_path(signed))
         if len(self._routes) >= ROUTES:
             self._routes.clear()
@@ -216,19 +227,13 @@ class VerifierCore(Generic[_S]):
         signed_path, service = route if route is not None else self._route(path)
         timestamp_text, signature, partner_id, external_id = required_headers(headers)
 
-        try:
-            timestamp = parse_header_timestamp(timestamp_text)
-        except TimestampFormatError as err:
-            raise HeaderError(
-                f"{MALFORMED} {X_TIMESTAMP}: {err}", header=X_TIMESTAMP, hint=err.hint
-            ) from err
-
-        # The instant in WIB: arithmetic between datetimes that share one tzinfo object skips
-        # the offset lookups (the day and its end are WIB too).
-        try:
-            local = timestamp.astimezone(JAKARTA)
-        except OverflowError:  # at the ends of datetime's range: the instant as parsed
-            local = timestamp
+        # Notifications arrive in bursts stamped with the same second: the last X-TIMESTAMP
+        # is remembered with all that follows from it alone (parsed, its WIB instant, day,
+        # keys' hash tag and expiry). The clock is read, and the window checked, every call.
+        stamp = self._last_stamp
+        if stamp[0] != timestamp_text:
+            stamp = self._stamp(timestamp_text)
+        _, timestamp, local, day, tag, end_of_day, expires_at = stamp
         now = self._clock.now()
         window = self._window
         if window is not None:
@@ -240,16 +245,7 @@ class VerifierCore(Generic[_S]):
 
         stages, signed = self._verify_signature(method, signed_path, raw, timestamp_text, signature)
 
-        # SNAP: X-EXTERNAL-ID is unique per partner per day (snap-standard.md §1.3;
-        # midtrans-core.md §5 "Replay / timestamp"). The keys live to the end of the
-        # timestamp's Jakarta day, and at least until the window would reject the request,
-        # so a copy replayed just after midnight is still caught.
-        day, end_of_day, tag = self._day_of(local)
-        if self._margin is not None:
-            expires_at = later_by(local, self._margin)
-            if expires_at < end_of_day:
-                expires_at = end_of_day
-        else:
+        if expires_at is None:  # no window: until the later of the two Jakarta days' ends
             expires_at = max(end_of_day, end_of_jakarta_day(now))
         keys = (
             f"{tag}:signed:{hashlib.sha256(signed).hexdigest()}",
@@ -269,6 +265,34 @@ class VerifierCore(Generic[_S]):
             day,
         )
 
+    def _stamp(self, timestamp_text: str) -> _Stamp:
+        # X-TIMESTAMP parsed once, and everything that depends on it alone.
+        try:
+            timestamp = parse_header_timestamp(timestamp_text)
+        except TimestampFormatError as err:
+            raise HeaderError(
+                f"{MALFORMED} {X_TIMESTAMP}: {err}", header=X_TIMESTAMP, hint=err.hint
+            ) from err
+        # The instant in WIB: arithmetic between datetimes that share one tzinfo object skips
+        # the offset lookups (the day and its end are WIB too).
+        try:
+            local = timestamp.astimezone(JAKARTA)
+        except OverflowError:  # at the ends of datetime's range: the instant as parsed
+            local = timestamp
+        # SNAP: X-EXTERNAL-ID is unique per partner per day (snap-standard.md §1.3;
+        # midtrans-core.md §5 "Replay / timestamp"). The keys live to the end of the
+        # timestamp's Jakarta day, and at least until the window would reject the request,
+        # so a copy replayed just after midnight is still caught.
+        day, end_of_day, tag = self._day_of(local)
+        expires_at: datetime | None = None
+        if self._margin is not None:
+            expires_at = later_by(local, self._margin)
+            if expires_at < end_of_day:
+                expires_at = end_of_day
+        stamp = (timestamp_text, timestamp, local, day, tag, end_of_day, expires_at)
+        self._last_stamp = stamp
+        return stamp
+
     def _verify_signature(
         self, method: str, path: str, raw: bytes, timestamp_text: str, signature: str
     ) -> tuple[TraceStages, bytes]:
@@ -276,7 +300,7 @@ class VerifierCore(Generic[_S]):
         # POST:EndpointUrl:lowerhex(sha256(minify(body))):X-TIMESTAMP, EndpointUrl being the
         # path after the merchant's prefix (midtrans-core.md §5 "Signature", "EndpointUrl").
         signed_method = canonical.signed_method(method)
-        signed_path = canonical.signed_path(path)
+        signed_path = path  # validated by canonical.signed_path when its route was found
         try:
             minified = minify_unchecked(raw)
         except BisnapError:

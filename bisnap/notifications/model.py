@@ -257,13 +257,40 @@ def trace_from_stages(stages: TraceStages) -> SignatureTrace:
     )
 
 
-def trace_later(notification: Notification, stages: TraceStages) -> Notification:
-    """`notification` with its `trace` built from `stages` when first read (the hot path:
-    most handlers never read the trace)."""
-    fields = notification.__dict__
-    del fields["trace"]
-    fields["_stages"] = stages
+def verified_notification(
+    path: str,
+    service: NotificationEndpoint | None,
+    partner_id: str,
+    external_id: str,
+    timestamp: datetime,
+    timestamp_text: str,
+    stages: TraceStages,
+    raw_body: bytes,
+    body: Mapping[str, Any],
+) -> Notification:
+    """A `Notification` whose `trace` is built from `stages` when first read (the hot path:
+    one per verified notification, and most handlers never read the trace)."""
+    notification = _new(Notification)
+    _set(
+        notification,
+        "__dict__",
+        {
+            "path": path,
+            "service": service,
+            "partner_id": partner_id,
+            "external_id": external_id,
+            "timestamp": timestamp,
+            "timestamp_text": timestamp_text,
+            "raw_body": raw_body,
+            "body": body,
+            "_stages": stages,
+        },
+    )
     return notification
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 def require_raw_body(body: object) -> bytes:

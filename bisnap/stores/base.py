@@ -31,6 +31,8 @@ ACCEPTED: Final = "1"
 PROCESSED: Final = "c"
 IN_PROGRESS: Final = "p:"
 
+_FIRST_SWEEP: Final = 1024  # keys held before the first sweep of expired ones
+
 
 class MemoryOnceStore:
     """In-process once-store and claim store (thread-safe), forgetting keys after expiry.
@@ -43,7 +45,10 @@ class MemoryOnceStore:
         self._clock = clock or SystemClock()
         self._keys: dict[str, tuple[str, datetime]] = {}
         self._lock = threading.Lock()
-        self._claims = 0
+        # Expired keys are swept when the store has doubled since the last sweep: each
+        # sweep reads every key, so the cost per claim stays constant however many keys a
+        # day holds (a fixed period would read them all every N claims: quadratic).
+        self._sweep_at = _FIRST_SWEEP
 
     def claim(self, key: str, *, expires_at: datetime) -> bool:
         """True if `key` was free (or expired) and is now claimed until `expires_at`."""
@@ -81,26 +86,32 @@ class MemoryOnceStore:
         return AsyncMemoryOnceStore(self)
 
     def _take(self, keys: Sequence[str], mark: str, until: datetime) -> ClaimState:
-        now = self._clock.now()
+        stored = self._keys
         with self._lock:
-            self._claims += 1
-            if self._claims % 1024 == 0:
-                self._purge(now)
+            if len(stored) >= self._sweep_at:
+                self._sweep(self._clock.now())
             state: ClaimState = "claimed"
+            now = None  # read only when a key is already stored: new keys need no clock
             for key in keys:
-                current = self._keys.get(key)
-                if current is not None and current[1] > now:
+                current = stored.get(key)
+                if current is None:
+                    continue
+                if now is None:
+                    now = self._clock.now()
+                if current[1] > now:
                     if current[0] == PROCESSED:
                         return "processed"
                     state = "in_progress"
             if state == "claimed":
+                entry = (mark, until)
                 for key in keys:
-                    self._keys[key] = (mark, until)
+                    stored[key] = entry
             return state
 
-    def _purge(self, now: datetime) -> None:
+    def _sweep(self, now: datetime) -> None:
         for key in [k for k, (_, exp) in self._keys.items() if exp <= now]:
             del self._keys[key]
+        self._sweep_at = max(_FIRST_SWEEP, 2 * len(self._keys))
 
     def __len__(self) -> int:
         with self._lock:

@@ -1,0 +1,124 @@
+"""A verifier remembers the last X-TIMESTAMP; it must answer as a fresh one would.
+
+Any sequence of notifications (timestamps repeated, alternating, across Jakarta midnight,
+in other offsets, malformed) with the clock moving and any window: one long-lived
+verifier gives every call the same outcome as a new verifier made for that call alone:
+the same error, or the same replay keys and expiry. Signatures are made with raw
+`cryptography`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bisnap import BisnapError, FixedClock
+from bisnap.clock import JAKARTA
+from bisnap.notifications import NotificationVerifier
+
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+PUBLIC = KEY.public_key().public_bytes(
+    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+)
+PATH = "/v1.0/debit/notify"
+BODY = b'{"latestTransactionStatus":"00","amount":{"value":"1.00","currency":"IDR"}}'
+TIMESTAMPS = [
+    "2024-03-05T23:59:58+07:00",
+    "2024-03-06T00:00:01+07:00",  # the next Jakarta day
+    "2024-03-05T16:59:59Z",  # 23:59:59 in Jakarta, spelled in UTC
+    "2024-03-05T17:00:00.000Z",  # 00:00:00 the next day in Jakarta
+    "2024-03-05T23:59:58.500+07:00",
+    "2024-03-06T06:00:01+14:00",  # odd offsets take the reference parser
+    "2024-03-05 23:59:58+07:00",  # malformed: a space for the T
+    "2024-03-05T23:59:58+0700",
+]
+CLOCKS = [
+    datetime(2024, 3, 5, 23, 59, 50, tzinfo=JAKARTA),
+    datetime(2024, 3, 6, 0, 0, 5, tzinfo=JAKARTA),
+    datetime(2024, 3, 6, 0, 10, 0, tzinfo=JAKARTA),
+    datetime(2024, 3, 7, 0, 0, 0, tzinfo=JAKARTA),
+]
+WINDOWS = [timedelta(minutes=5), timedelta(0), timedelta(hours=2), None]
+
+
+def _sign(timestamp: str) -> str:
+    digest = hashlib.sha256(BODY).hexdigest()
+    data = f"POST:{PATH}:{digest}:{timestamp}".encode()
+    return base64.b64encode(KEY.sign(data, padding.PKCS1v15(), hashes.SHA256())).decode()
+
+
+SIGNATURES = {ts: _sign(ts) for ts in TIMESTAMPS}
+
+
+class Recording:
+    """A replay store that accepts everything and records what it was asked."""
+
+    def __init__(self) -> None:
+        self.claims: list[tuple[tuple[str, ...], datetime]] = []
+
+    def claim(self, key: str, *, expires_at: datetime) -> bool:
+        self.claims.append(((key,), expires_at))
+        return True
+
+
+Outcome = tuple[str, object]
+
+
+def _outcome(verifier: NotificationVerifier, store: Recording, timestamp: str, n: int) -> Outcome:
+    headers = {
+        "X-TIMESTAMP": timestamp,
+        "X-SIGNATURE": SIGNATURES[timestamp],
+        "X-PARTNER-ID": "G123",
+        "X-EXTERNAL-ID": f"ext-{n}",
+    }
+    before = len(store.claims)
+    try:
+        notification = verifier.verify(method="POST", path=PATH, headers=headers, body=BODY)
+    except BisnapError as err:
+        return type(err).__name__, str(err)
+    return "ok", (notification.timestamp, store.claims[before:])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    window=st.sampled_from(WINDOWS),
+    calls=st.lists(
+        st.tuples(st.sampled_from(TIMESTAMPS), st.sampled_from(CLOCKS)), min_size=1, max_size=8
+    ),
+)
+def test_a_remembered_timestamp_answers_as_a_fresh_verifier(
+    window: timedelta | None, calls: list[tuple[str, datetime]]
+) -> None:
+    clock = FixedClock(CLOCKS[0])
+    store = Recording()
+    kept = NotificationVerifier(public_key=PUBLIC, clock=clock, window=window, replay_store=store)
+    for n, (timestamp, now) in enumerate(calls):
+        clock.set(now)
+        fresh_store = Recording()
+        fresh = NotificationVerifier(
+            public_key=PUBLIC, clock=FixedClock(now), window=window, replay_store=fresh_store
+        )
+        assert _outcome(kept, store, timestamp, n) == _outcome(fresh, fresh_store, timestamp, n)
+
+
+def test_the_window_is_read_on_every_call_for_a_remembered_timestamp() -> None:
+    clock = FixedClock(datetime(2024, 3, 5, 23, 59, 58, tzinfo=JAKARTA))
+    store = Recording()
+    verifier = NotificationVerifier(public_key=PUBLIC, clock=clock, replay_store=store)
+    timestamp = TIMESTAMPS[0]
+    for n, (later, accepted) in enumerate(
+        [
+            (timedelta(0), True),
+            (timedelta(minutes=5), True),
+            (timedelta(minutes=5, seconds=1), False),
+        ]
+    ):
+        clock.set(datetime(2024, 3, 5, 23, 59, 58, tzinfo=JAKARTA) + later)
+        outcome = _outcome(verifier, store, timestamp, n)
+        assert (outcome[0] == "ok") is accepted, outcome
