@@ -77,9 +77,17 @@ B2B2C_TOKEN_PATH = "/v1.0/access-token/b2b2c"  # noqa: S105 - a path, not a secr
 _CLIENT_CREDENTIALS = "client_credentials"
 _DIGITS = re.compile(r"[0-9]{1,9}")
 _FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: Members of SNAP bodies whose string value is a credential (masked in pickles).
-SECRET_FIELDS = frozenset({"accessToken", "refreshToken", "authCode"})
-_SECRET_MEMBER = re.compile(rb'("(?:accessToken|refreshToken|authCode)"\s*:\s*)"(?:[^"\\]|\\.)*"')
+#: Members of SNAP bodies whose string value is a credential (masked in pickles): the
+#: tokens and auth codes, and what charges a customer's linked account (GoPay
+#: tokenization's `chargeToken` and `paymentOptionToken`, midtrans-core.md §4.3) or
+#: proves a customer (`otp`).
+SECRET_FIELDS = frozenset(
+    {"accessToken", "refreshToken", "authCode", "chargeToken", "paymentOptionToken", "otp"}
+)
+_SECRET_MEMBER = re.compile(
+    rb'("(?:' + b"|".join(sorted(name.encode() for name in SECRET_FIELDS)) + rb')"\s*:\s*)'
+    rb'"(?:[^"\\]|\\.)*"'
+)
 
 
 def mask_secret_fields(body: bytes) -> bytes:

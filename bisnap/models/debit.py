@@ -63,6 +63,8 @@ class DebitPaymentRequest(Model, kw_only=True):
     pay_option_details: list[PayOptionDetail]
     additional_info: DebitPaymentAdditionalInfo | None = None
 
+    secret_fields = frozenset({"charge_token"})
+
 
 class DebitPaymentResultInfo(Model, kw_only=True):
     """`additionalInfo` of the payment answer."""

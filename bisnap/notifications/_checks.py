@@ -222,13 +222,6 @@ def shown_path(path: str) -> str:
     return path if len(path) <= 80 else path[:80] + "…"
 
 
-def later_by(at: datetime, delta: timedelta) -> datetime:
-    try:
-        return at + delta
-    except OverflowError:
-        return LAST_INSTANT
-
-
 def unusable_body(err: BaseException) -> BodyNotJSONError:
     return BodyNotJSONError(f"cannot be minified ({type(err).__name__})", offset=0)
 

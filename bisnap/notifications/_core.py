@@ -18,6 +18,7 @@ from bisnap.catalogue import NotificationEndpoint, notification_by_path
 from bisnap.clock import JAKARTA, Clock, end_of_jakarta_day, jakarta_day_and_end
 from bisnap.errors import (
     BisnapError,
+    BodyNotJSONError,
     ConfigurationError,
     HeaderError,
     InputError,
@@ -45,7 +46,6 @@ from bisnap.notifications._checks import (
     check_lease,
     check_prefix,
     check_window,
-    later_by,
     no_claim_store,
     parse_header_timestamp,
     required_headers,
@@ -58,7 +58,7 @@ from bisnap.notifications.model import (
     require_raw_body,
     trace_from_stages,
 )
-from bisnap.signing import SignatureTrace, decode_signature, rsa_verify
+from bisnap.signing import decode_signature, rsa_verify
 from bisnap.stores.protocols import ClaimState
 
 #: One store call a flow asks its shell to perform: (method, args, kwargs).
@@ -72,6 +72,9 @@ _S = TypeVar("_S")
 #: that day, the day's end, and when its replay keys lapse (None: no window). A plain
 #: tuple: one is built per X-TIMESTAMP on the hot path.
 _Stamp = tuple[str, datetime, datetime, str, str, datetime, datetime | None]
+
+# `Checked(...)` without its generated Python-level __new__ (one per notification).
+_checked: Final = tuple.__new__
 
 _NO_STAMP: Final[_Stamp] = ("", LAST_INSTANT, LAST_INSTANT, "", "", LAST_INSTANT, None)
 
@@ -132,6 +135,7 @@ class VerifierCore(Generic[_S]):
         self._last_stamp: _Stamp = _NO_STAMP
         self._routes: dict[str, tuple[str, NotificationEndpoint | None]] = {}
         self._store, self._claims, self._claimer = self._adopt_store(replay_store, clock)
+        self._claim_all = self._claimer.claim_all
 
     @property
     def clock(self) -> Clock:
@@ -243,7 +247,47 @@ class VerifierCore(Generic[_S]):
             if skew < self._negative_window:
                 raise TimestampOutOfWindowError(direction="too new", skew=skew, window=window)
 
-        stages, signed = self._verify_signature(method, signed_path, raw, timestamp_text, signature)
+        # SNAP: notification signature = SHA256withRSA over
+        # POST:EndpointUrl:lowerhex(sha256(minify(body))):X-TIMESTAMP, EndpointUrl being the
+        # path after the merchant's prefix (midtrans-core.md §5 "Signature", "EndpointUrl");
+        # the path was validated by canonical.signed_path when its route was found.
+        signed_method = canonical.signed_method(method)
+        try:
+            minified = minify_unchecked(raw)
+        except BisnapError:
+            raise
+        except FOREIGN as err:  # unauthenticated bytes: a bad request, never a crash
+            raise unusable_body(err) from err
+        digest = hashlib.sha256(minified).hexdigest()
+        try:
+            raw_signature, encoding = decode_signature(signature, self._key_bytes)
+        except SignatureFormatError as err:
+            raise HeaderError(
+                f"{MALFORMED} {X_SIGNATURE}: {err}", header=X_SIGNATURE, hint=err.hint
+            ) from err
+        string_to_sign = canonical.format_asymmetric(
+            signed_method, signed_path, digest, timestamp_text
+        )
+        try:
+            signed = string_to_sign.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InputError(
+                "the request path is not valid text (a lone surrogate)",
+                hint="Pass the request path as the framework decoded it.",
+            ) from err
+        # The trace's stages, kept as a tuple: the SignatureTrace is built only when read.
+        stages: TraceStages = (
+            string_to_sign,
+            signature,
+            encoding,
+            minified,
+            digest,
+            signed_method,
+            signed_path,
+            timestamp_text,
+        )
+        if not rsa_verify(raw_signature, signed, self._public_key):
+            raise self._mismatch(raw, stages, signed_path)
 
         if expires_at is None:  # no window: until the later of the two Jakarta days' ends
             expires_at = max(end_of_day, end_of_jakarta_day(now))
@@ -251,18 +295,21 @@ class VerifierCore(Generic[_S]):
             f"{tag}:signed:{hashlib.sha256(signed).hexdigest()}",
             f"{tag}:{len(partner_id)}:{partner_id}:{external_id}",
         )
-        return Checked(
-            signed_path,
-            service,
-            partner_id,
-            external_id,
-            timestamp,
-            timestamp_text,
-            stages,
-            raw,
-            keys,
-            expires_at,
-            day,
+        return _checked(
+            Checked,
+            (
+                signed_path,
+                service,
+                partner_id,
+                external_id,
+                timestamp,
+                timestamp_text,
+                stages,
+                raw,
+                keys,
+                expires_at,
+                day,
+            ),
         )
 
     def _stamp(self, timestamp_text: str) -> _Stamp:
@@ -285,71 +332,27 @@ class VerifierCore(Generic[_S]):
         # so a copy replayed just after midnight is still caught.
         day, end_of_day, tag = self._day_of(local)
         expires_at: datetime | None = None
-        if self._margin is not None:
-            expires_at = later_by(local, self._margin)
+        margin = self._margin
+        if margin is not None:
+            try:
+                expires_at = local + margin
+            except OverflowError:
+                expires_at = LAST_INSTANT
             if expires_at < end_of_day:
                 expires_at = end_of_day
         stamp = (timestamp_text, timestamp, local, day, tag, end_of_day, expires_at)
         self._last_stamp = stamp
         return stamp
 
-    def _verify_signature(
-        self, method: str, path: str, raw: bytes, timestamp_text: str, signature: str
-    ) -> tuple[TraceStages, bytes]:
-        # SNAP: notification signature = SHA256withRSA over
-        # POST:EndpointUrl:lowerhex(sha256(minify(body))):X-TIMESTAMP, EndpointUrl being the
-        # path after the merchant's prefix (midtrans-core.md §5 "Signature", "EndpointUrl").
-        signed_method = canonical.signed_method(method)
-        signed_path = path  # validated by canonical.signed_path when its route was found
-        try:
-            minified = minify_unchecked(raw)
-        except BisnapError:
-            raise
-        except FOREIGN as err:  # unauthenticated bytes: a bad request, never a crash
-            raise unusable_body(err) from err
-        digest = hashlib.sha256(minified).hexdigest()
-        try:
-            raw_signature, encoding = decode_signature(signature, self._key_bytes)
-        except SignatureFormatError as err:
-            raise HeaderError(
-                f"{MALFORMED} {X_SIGNATURE}: {err}", header=X_SIGNATURE, hint=err.hint
-            ) from err
-        string_to_sign = canonical.format_asymmetric(
-            signed_method, signed_path, digest, timestamp_text
-        )
-        try:
-            data = string_to_sign.encode("utf-8")
-        except UnicodeEncodeError as err:
-            raise InputError(
-                "the request path is not valid text (a lone surrogate)",
-                hint="Pass the request path as the framework decoded it.",
-            ) from err
-        # The trace's stages, kept as a tuple: the SignatureTrace is built only when read.
-        stages: TraceStages = (
-            string_to_sign,
-            signature,
-            encoding,
-            minified,
-            digest,
-            signed_method,
-            signed_path,
-            timestamp_text,
-        )
-        if not rsa_verify(raw_signature, data, self._public_key):
-            try:
-                minify(raw)  # a body that is not JSON is the better answer than "mismatch"
-            except BisnapError:
-                raise
-            except FOREIGN as err:
-                raise unusable_body(err) from err
-            raise self._mismatch(trace_from_stages(stages), path)
-        return stages, data
-
     # --- the replay claims, as store calls: the sync and async shells only perform them ---
 
-    def _claim_step(self, checked: Checked) -> StoreCall:
-        """`verify`: claim both keys, committed at once (all or none)."""
-        return self._claimer.claim_all, (checked.keys,), {"expires_at": checked.expires_at}
+    def _claim(self, checked: Checked) -> Any:
+        """`verify`: claim both keys, committed at once (all or none).
+
+        The store's answer, or its awaitable: the async shell awaits it. Called directly,
+        not as a `StoreCall`: this is the one store call on every notification's path.
+        """
+        return self._claim_all(checked.keys, expires_at=checked.expires_at)
 
     def _accepted(self, checked: Checked, state: ClaimState) -> Notification:
         """The notification when its keys were free, else the replay."""
@@ -379,7 +382,15 @@ class VerifierCore(Generic[_S]):
         kwargs = {"holder": holder, "expires_at": checked.expires_at}
         return self._claims.commit, (checked.keys,), kwargs
 
-    def _mismatch(self, trace: SignatureTrace, signed_path: str) -> SignatureMismatchError:
+    def _mismatch(
+        self, raw: bytes, stages: TraceStages, signed_path: str
+    ) -> BodyNotJSONError | SignatureMismatchError:
+        try:
+            minify(raw)  # a body that is not JSON is the better answer than "mismatch"
+        except BodyNotJSONError as err:
+            return err
+        except FOREIGN as err:
+            return unusable_body(err)
         known = notification_by_path(signed_path)
         if known is not None and signed_path != known.path:
             hint = (
@@ -394,7 +405,10 @@ class VerifierCore(Generic[_S]):
                 "path_prefix strips exactly the prefix you registered."
             )
         return SignatureMismatchError(
-            "notification signature does not match", stage="signature", trace=trace, hint=hint
+            "notification signature does not match",
+            stage="signature",
+            trace=trace_from_stages(stages),
+            hint=hint,
         )
 
     def _replayed(self, checked: Checked, state: ClaimState) -> ReplayError:

@@ -151,7 +151,13 @@ class NotificationVerifier(VerifierCore[OnceStore]):
             InputError: `body` is not bytes, or the path is outside `path_prefix`.
         """
         checked = self._check(method, path, headers, body)
-        return self._accepted(checked, _call(self._claim_step(checked)))
+        try:
+            state = self._claim(checked)
+        except BisnapError:
+            raise
+        except Exception as err:
+            raise store_failure(err) from err
+        return self._accepted(checked, state)
 
     @contextmanager
     def receive(
@@ -295,7 +301,13 @@ class AsyncNotificationVerifier(VerifierCore[AsyncOnceStore | MemoryOnceStore]):
             StoreUnavailableError, BodyNotJSONError, InputError: as the sync verifier.
         """
         checked = self._check(method, path, headers, body)
-        return self._accepted(checked, await _acall(self._claim_step(checked)))
+        try:
+            state = await self._claim(checked)
+        except BisnapError:
+            raise
+        except Exception as err:
+            raise store_failure(err) from err
+        return self._accepted(checked, state)
 
     @asynccontextmanager
     async def receive(

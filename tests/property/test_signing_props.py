@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from functools import cache
 from typing import Any
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bisnap
+from bisnap.signing import decode_signature
 
 settings.register_profile("bisnap", deadline=None, max_examples=150)
 settings.load_profile("bisnap")
@@ -133,3 +135,44 @@ def test_rsa_round_trip_and_change(body: bytes, path: str, index: int, flip_sig:
             public_key=key().public_key(),
             signature=bad_sig,
         )
+
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+
+@st.composite
+def presented_signatures(draw: st.DrawFn) -> str:
+    """Base64 of 256 bytes, often as sent, sometimes damaged in one place."""
+    raw = draw(st.binary(min_size=254, max_size=258))
+    text = base64.b64encode(raw).decode()
+    change = draw(st.sampled_from(["none", "char", "drop", "add", "pad", "unicode"]))
+    at = draw(st.integers(min_value=0, max_value=len(text) - 1))
+    if change == "char":
+        text = text[:at] + draw(st.sampled_from(_B64 + " \n-_.é")) + text[at + 1 :]
+    elif change == "drop":
+        text = text[:at] + text[at + 1 :]
+    elif change == "add":
+        text = text[:at] + draw(st.sampled_from(_B64)) + text[at:]
+    elif change == "pad":
+        text = text.rstrip("=") + draw(st.sampled_from(["", "=", "==", "==="]))
+    elif change == "unicode":
+        text = text[:at] + "\u0661" + text[at + 1 :]
+    return text
+
+
+def _outcome(signature: str) -> object:
+    try:
+        return decode_signature(signature, 256)
+    except bisnap.SignatureFormatError as err:
+        return type(err), str(err)
+
+
+@settings(max_examples=1000)
+@given(presented_signatures())
+def test_signature_decoding_fast_path_agrees_with_the_careful_one(signature: str) -> None:
+    # Surrounding whitespace always takes the careful path (it is stripped there); the
+    # bare text takes the one-call path whenever its length is base64 of the key size.
+    assert _outcome(signature) == _outcome(f" {signature}\n")
+    result = _outcome(signature)
+    if isinstance(result, tuple) and result[1] == "base64":
+        assert base64.b64decode(signature, validate=True) == result[0]

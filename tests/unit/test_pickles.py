@@ -185,6 +185,51 @@ def _prepared() -> PreparedRequest:
     )
 
 
+#: A GoPay tokenization charge: what charges the customer's linked account is secret.
+CHARGE = "SENTINEL-pickle-charge-3f8a20"
+CHARGE_BODY = json.dumps(
+    {
+        "partnerReferenceNo": "order-1",
+        "chargeToken": CHARGE,
+        "payOptionDetails": [
+            {
+                "payMethod": "GOPAY",
+                "payOption": "GOPAY_WALLET",
+                "additionalInfo": {"paymentOptionToken": CHARGE},
+            }
+        ],
+        "otp": CHARGE,
+    },
+    separators=(",", ":"),
+).encode()
+
+
+def _prepared_charge() -> PreparedRequest:
+    return PreparedRequest(
+        method="POST",
+        url=httpx.URL("http://127.0.0.1:9/v1.0/debit/payment-host-to-host"),
+        content=CHARGE_BODY,
+        headers=dict(REQUEST_HEADERS, **{"X-SIGNATURE": "sig"}),
+        trace=_service_trace(),
+        external_id="1",
+        attempt=1,
+    )
+
+
+def _charge_model() -> object:
+    return models.DebitPaymentRequest(
+        partner_reference_no="order-1",
+        charge_token=CHARGE,
+        pay_option_details=[
+            models.PayOptionDetail(
+                pay_method="GOPAY",
+                pay_option="GOPAY_WALLET",
+                additional_info=models.PayOptionAdditionalInfo(payment_option_token=CHARGE),
+            )
+        ],
+    )
+
+
 def _b2b2c(auth_code: str | None = None, refresh_token: str | None = None) -> object:
     return build_b2b2c_token_request(
         client_key="G1-SNAP",
@@ -273,6 +318,8 @@ PICKLE_CASES: list[tuple[str, Callable[[], object]]] = [
     ("SnapResponse (tokens in headers and body)", _response),
     ("TypedResponse (AccountBindingResponse)", _typed),
     ("PreparedRequest", _prepared),
+    ("PreparedRequest (chargeToken, paymentOptionToken, otp)", _prepared_charge),
+    ("DebitPaymentRequest (model)", _charge_model),
     (
         "TokenRequest (B2B)",
         lambda: build_token_request(client_key="G1-SNAP", private_key=KEY, timestamp=TS),
@@ -339,7 +386,7 @@ PICKLE_CASES: list[tuple[str, Callable[[], object]]] = [
     ),
 ]
 
-SENTINELS = (SECRET, TOKEN, AUTH_CODE, CUSTOMER)
+SENTINELS = (SECRET, TOKEN, AUTH_CODE, CUSTOMER, CHARGE)
 
 
 def _leaks(data: bytes) -> list[str]:
