@@ -146,32 +146,71 @@ def parse_header_timestamp(text: str) -> datetime:
     return parse_timestamp(text)
 
 
+#: The spelling of each required header in a dict of given names (None: take the careful
+#: path), remembered per tuple of names: a sender sends the same names every time.
+HeaderLayouts = dict[tuple[object, ...], tuple[str, str, str, str] | None]
+_LAYOUTS: Final = 64  # name tuples remembered per verifier (a sender has one or two)
+
+
+def _layout(names: tuple[object, ...]) -> tuple[str, str, str, str] | None:
+    # The names as given of the four required headers, when every name is a str and no two
+    # spell one header; None sends the dict to the careful path.
+    text = [name for name in names if type(name) is str]
+    if len(text) != len(names):
+        return None
+    index = {name.lower(): name for name in text}
+    if len(index) != len(text):
+        return None
+    try:
+        return (
+            index["x-timestamp"],
+            index["x-signature"],
+            index["x-partner-id"],
+            index["x-external-id"],
+        )
+    except KeyError:
+        return None
+
+
 def required_headers(
     headers: Mapping[str, str] | Iterable[tuple[str, str]],
+    layouts: HeaderLayouts | None = None,
 ) -> tuple[str, str, str, str]:
-    """X-TIMESTAMP, X-SIGNATURE, X-PARTNER-ID, X-EXTERNAL-ID, each present once."""
+    """X-TIMESTAMP, X-SIGNATURE, X-PARTNER-ID, X-EXTERNAL-ID, each present once.
+
+    `layouts` remembers, per tuple of header names, where the four are in a plain dict.
+    """
     if type(headers) is dict:
-        # The common case, a plain dict of str: names lowered in one comprehension. Any
-        # doubt (a name that is not a str, two spellings of one name, a value missing, blank
-        # or not a str) takes the careful path below, which decides and words every error.
-        lowered = {name.lower(): value for name, value in headers.items() if type(name) is str}
-        timestamp = lowered.get("x-timestamp")
-        signature = lowered.get("x-signature")
-        partner_id = lowered.get("x-partner-id")
-        external_id = lowered.get("x-external-id")
-        if (
-            len(lowered) == len(headers)
-            and type(timestamp) is str
-            and type(signature) is str
-            and type(partner_id) is str
-            and type(external_id) is str
-            and timestamp.strip()
-            and signature.strip()
-            and partner_id.strip()
-            and external_id.strip()
-            and _CONFLICT not in (timestamp, signature, partner_id, external_id)
-        ):
-            return timestamp, signature, partner_id, external_id
+        # The common case, a plain dict of str: its names looked up in `layouts` (found
+        # once per tuple of names). Any doubt (a name that is not a str, two spellings of
+        # one name, a value missing, blank or not a str) takes the careful path below,
+        # which decides and words every error.
+        names = tuple(headers)
+        if layouts is None:
+            layout = _layout(names)
+        else:
+            layout = layouts.get(names)
+            if layout is None and names not in layouts:
+                if len(layouts) >= _LAYOUTS:
+                    layouts.clear()
+                layout = layouts[names] = _layout(names)
+        if layout is not None:
+            timestamp = headers[layout[0]]
+            signature = headers[layout[1]]
+            partner_id = headers[layout[2]]
+            external_id = headers[layout[3]]
+            if (
+                type(timestamp) is str
+                and type(signature) is str
+                and type(partner_id) is str
+                and type(external_id) is str
+                and timestamp.strip()
+                and signature.strip()
+                and partner_id.strip()
+                and external_id.strip()
+                and _CONFLICT not in (timestamp, signature, partner_id, external_id)
+            ):
+                return timestamp, signature, partner_id, external_id
     lowered = _lower_headers(headers)
     return (
         _required(lowered, X_TIMESTAMP, "x-timestamp"),

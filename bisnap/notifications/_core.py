@@ -42,6 +42,7 @@ from bisnap.notifications._checks import (
     ONE_SECOND,
     ROUTES,
     Checked,
+    HeaderLayouts,
     build_notification,
     check_lease,
     check_prefix,
@@ -134,6 +135,7 @@ class VerifierCore(Generic[_S]):
         )
         self._last_stamp: _Stamp = _NO_STAMP
         self._routes: dict[str, tuple[str, NotificationEndpoint | None]] = {}
+        self._layouts: HeaderLayouts = {}
         self._store, self._claims, self._claimer = self._adopt_store(replay_store, clock)
         self._claim_all = self._claimer.claim_all
 
@@ -229,7 +231,9 @@ class VerifierCore(Generic[_S]):
         raw = body if type(body) is bytes else require_raw_body(body)
         route = self._routes.get(path) if type(path) is str else None
         signed_path, service = route if route is not None else self._route(path)
-        timestamp_text, signature, partner_id, external_id = required_headers(headers)
+        timestamp_text, signature, partner_id, external_id = required_headers(
+            headers, self._layouts
+        )
 
         # Notifications arrive in bursts stamped with the same second: the last X-TIMESTAMP
         # is remembered with all that follows from it alone (parsed, its WIB instant, day,
