@@ -108,6 +108,7 @@ def minify_reference(raw: bytes) -> bytes:
 # Python 3.12+'s C limit), a body with more than MAX_DEPTH brackets takes the reference
 # path, so the limit is the same everywhere.
 _DEPTH_UNGUARDED = sys.version_info < (3, 12)
+_recursion_limit = sys.getrecursionlimit
 
 
 def _too_deep(raw: bytes) -> bool:
@@ -153,10 +154,16 @@ def minify(body: bytes | str | None) -> bytes:
         except (_DecodeError, RecursionError):
             return minify_reference(body)
         if not body.isascii():
-            bad = _utf8_error(body)
-            if bad is not None:
-                raise BodyNotJSONError("invalid UTF-8", offset=bad)
-        if _DEPTH_UNGUARDED and sys.getrecursionlimit() <= MAX_DEPTH:
+            if len(body) <= _CHUNK:
+                try:
+                    body.decode("utf-8")
+                except UnicodeDecodeError as err:
+                    raise BodyNotJSONError("invalid UTF-8", offset=err.start) from None
+            else:
+                bad = _utf8_error(body)
+                if bad is not None:
+                    raise BodyNotJSONError("invalid UTF-8", offset=bad)
+        if _DEPTH_UNGUARDED and _recursion_limit() <= MAX_DEPTH:
             return out
         return minify_reference(body) if _too_deep(body) else out
     if body is None:
@@ -184,7 +191,7 @@ def minify_unchecked(body: bytes | str | None) -> bytes:
             formatted: bytes = _format(body, indent=-1)
         except (_DecodeError, RecursionError):
             return _lenient(body)
-        if _DEPTH_UNGUARDED and sys.getrecursionlimit() <= MAX_DEPTH:
+        if _DEPTH_UNGUARDED and _recursion_limit() <= MAX_DEPTH:
             return formatted
         return _lenient(body) if _too_deep(body) else formatted
     if body is None:

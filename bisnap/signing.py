@@ -270,26 +270,22 @@ def decode_signature(signature: str | bytes, expected_length: int) -> tuple[byte
     Raises:
         SignatureFormatError: empty, neither base64 nor hex, or the wrong length.
     """
-    if type(signature) is str and len(signature) == _base64_length(expected_length):
-        # The common case, base64 of the right length with nothing around it, in one C
-        # call; anything else takes the careful path, which decides and words every error.
+    raw, encoding, _ = _decode_signature(signature, expected_length)
+    return raw, encoding
+
+
+def _decode_signature(signature: object, expected_length: int) -> tuple[bytes, Encoding, str]:
+    # One decode per request: the raw bytes, the encoding and the stripped text (for the trace).
+    if type(signature) is str and len(signature) == 4 * ((expected_length + 2) // 3):
+        # The common case, base64 of the key's size with nothing around it, in one C call;
+        # anything else takes the careful path below, which decides and words every error.
         try:
             raw = binascii.a2b_base64(signature, strict_mode=True)
         except (binascii.Error, ValueError):
             pass
         else:
             if len(raw) == expected_length:
-                return raw, "base64"
-    raw, encoding, _ = _decode_signature(signature, expected_length)
-    return raw, encoding
-
-
-def _base64_length(size: int) -> int:
-    return 4 * ((size + 2) // 3)
-
-
-def _decode_signature(signature: object, expected_length: int) -> tuple[bytes, Encoding, str]:
-    # One decode per request: the raw bytes, the encoding and the stripped text (for the trace).
+                return raw, "base64", signature
     if type(signature) is not str:
         if isinstance(signature, bytes):
             try:
@@ -538,12 +534,15 @@ def _service_stages(
     minified = minify(body) if check_json else minify_unchecked(body)
     digest = hashlib.sha256(minified).hexdigest()
     if kind == "service_asymmetric":
+        token = None
         string_to_sign = canonical.format_asymmetric(m, p, digest, ts)
-        data = _utf8(string_to_sign, ("path", p), ("timestamp", ts))
-        return string_to_sign, data, minified, digest, m, p, ts, None
-    token = canonical.signed_token(cast("str | Secret | AccessToken", access_token))
-    string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
-    data = _utf8(string_to_sign, ("path", p), ("timestamp", ts), ("access token", token))
+    else:
+        token = canonical.signed_token(cast("str | Secret | AccessToken", access_token))
+        string_to_sign = canonical.format_symmetric(m, p, token, digest, ts)
+    try:
+        data = string_to_sign.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _not_utf8(("path", p), ("timestamp", ts), ("access token", token or "")) from None
     return string_to_sign, data, minified, digest, m, p, ts, token
 
 
