@@ -657,11 +657,13 @@ def verify_service_asymmetric(
         SignatureFormatError: not base64/hex of the key's size.
         BodyNotJSONError: the body is not JSON.
     """
-    key, size = _verifying_key(public_key)
+    key = load_public_key(public_key)
+    if key.key_size < MIN_PARTNER_KEY_BITS:
+        check_verifying_key(key)
     stages = _service_stages(
         "service_asymmetric", method, path, timestamp, body, include_query, check_json
     )
-    raw, encoding, text = _decode_signature(signature, size)
+    raw, encoding, text = _decode_signature(signature, key.key_size // 8)
     trace = _trace("service_asymmetric", stages, text, encoding, None)
     try:
         key.verify(raw, stages[1], _PKCS1V15, _SHA256)

@@ -9,47 +9,28 @@ are cleared) gives the dict the same outcome as the pairs. Signatures are made w
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from datetime import datetime
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bisnap import BisnapError, FixedClock
 from bisnap.clock import JAKARTA
 from bisnap.notifications import NotificationVerifier
+from tests.property._notify import PATH, PUBLIC, Recording, sign
 
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-PUBLIC = KEY.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-)
-PATH = "/v1.0/debit/notify"
 BODY = b'{"latestTransactionStatus":"00"}'
 TS = "2024-03-05T17:37:16+07:00"
-SIGNATURE = base64.b64encode(
-    KEY.sign(
-        f"POST:{PATH}:{hashlib.sha256(BODY).hexdigest()}:{TS}".encode(),
-        padding.PKCS1v15(),
-        hashes.SHA256(),
-    )
-).decode()
-GOOD = {"X-TIMESTAMP": TS, "X-SIGNATURE": SIGNATURE, "X-PARTNER-ID": "G1", "X-EXTERNAL-ID": "7"}
-
-
-class Accepting:
-    """A replay store that accepts every claim (the headers are what is tested)."""
-
-    def claim(self, key: str, *, expires_at: datetime) -> bool:
-        return True
-
-
+GOOD = {
+    "X-TIMESTAMP": TS,
+    "X-SIGNATURE": sign(BODY, TS),
+    "X-PARTNER-ID": "G1",
+    "X-EXTERNAL-ID": "7",
+}
 VERIFIER = NotificationVerifier(
     public_key=PUBLIC,
     clock=FixedClock(datetime(2024, 3, 5, 17, 37, 16, tzinfo=JAKARTA)),
-    replay_store=Accepting(),
+    replay_store=Recording(),  # accepts every claim: the headers are what is tested
 )
 
 

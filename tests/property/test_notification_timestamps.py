@@ -9,24 +9,16 @@ the same error, or the same replay keys and expiry. Signatures are made with raw
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from datetime import datetime, timedelta
 
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bisnap import BisnapError, FixedClock
 from bisnap.clock import JAKARTA
 from bisnap.notifications import NotificationVerifier
+from tests.property._notify import PATH, PUBLIC, Recording, sign
 
-KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-PUBLIC = KEY.public_key().public_bytes(
-    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-)
-PATH = "/v1.0/debit/notify"
 BODY = b'{"latestTransactionStatus":"00","amount":{"value":"1.00","currency":"IDR"}}'
 TIMESTAMPS = [
     "2024-03-05T23:59:58+07:00",
@@ -47,24 +39,7 @@ CLOCKS = [
 WINDOWS = [timedelta(minutes=5), timedelta(0), timedelta(hours=2), None]
 
 
-def _sign(timestamp: str) -> str:
-    digest = hashlib.sha256(BODY).hexdigest()
-    data = f"POST:{PATH}:{digest}:{timestamp}".encode()
-    return base64.b64encode(KEY.sign(data, padding.PKCS1v15(), hashes.SHA256())).decode()
-
-
-SIGNATURES = {ts: _sign(ts) for ts in TIMESTAMPS}
-
-
-class Recording:
-    """A replay store that accepts everything and records what it was asked."""
-
-    def __init__(self) -> None:
-        self.claims: list[tuple[tuple[str, ...], datetime]] = []
-
-    def claim(self, key: str, *, expires_at: datetime) -> bool:
-        self.claims.append(((key,), expires_at))
-        return True
+SIGNATURES = {ts: sign(BODY, ts) for ts in TIMESTAMPS}
 
 
 Outcome = tuple[str, object]
