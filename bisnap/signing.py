@@ -14,12 +14,11 @@ headers["X-SIGNATURE"] = trace.signature
 
 from __future__ import annotations
 
-import base64
 import binascii
 import functools
 import hashlib
 import hmac
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Literal, cast
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -44,7 +43,8 @@ from bisnap.keys import (
     load_public_key,
 )
 from bisnap.minify import minify, minify_unchecked
-from bisnap.secrets import AccessToken, Secret, mask, reveal
+from bisnap.secrets import AccessToken, Secret, reveal
+from bisnap.trace import STAGES, Encoding, SignatureTrace, Stages, trace_of
 
 __all__ = [
     "STAGES",
@@ -64,190 +64,7 @@ __all__ = [
     "verify_service_asymmetric",
 ]
 
-Encoding = Literal["base64", "hex"]
-Kind = Literal["access_token", "service", "service_asymmetric"]
-
-#: The stage names, in order, as used by vectors, the CLI and `SignatureMismatchError.stage`.
-STAGES = ("minifiedBody", "bodySha256", "stringToSign", "signature")
-
 _HMAC_BYTES = 64  # HMAC-SHA512
-
-
-_TRACE_FIELDS = (
-    "kind",
-    "string_to_sign",
-    "signature",
-    "encoding",
-    "minified_body",
-    "body_sha256",
-    "method",
-    "path",
-    "timestamp",
-    "key_fingerprint",
-)
-
-
-class SignatureTrace:
-    """Every stage of one signature computation (immutable).
-
-    `minified_body` and `body_sha256` are None for the access-token signature.
-    `string_to_sign` is the exact string signed; it contains the access token for the
-    symmetric service signature, so `repr()` and `masked_string_to_sign` mask that segment,
-    and a pickled trace carries the masked string only (the token never reaches the bytes).
-    """
-
-    # One tuple holds every stage: building a trace is one allocation, and the attributes
-    # below are read-only properties over it (attached after the class).
-    __slots__ = ("_stages",)
-    _stages: tuple[Any, ...]
-
-    if TYPE_CHECKING:
-
-        @property
-        def kind(self) -> Kind: ...
-        @property
-        def string_to_sign(self) -> str: ...
-        @property
-        def signature(self) -> str: ...
-        @property
-        def encoding(self) -> Encoding: ...
-        @property
-        def minified_body(self) -> bytes | None: ...
-        @property
-        def body_sha256(self) -> str | None: ...
-        @property
-        def method(self) -> str | None: ...
-        @property
-        def path(self) -> str | None: ...
-        @property
-        def timestamp(self) -> str | None: ...
-        @property
-        def key_fingerprint(self) -> str | None: ...
-        @property
-        def _token(self) -> str | None: ...
-
-    def __init__(
-        self,
-        *,
-        kind: Kind,
-        string_to_sign: str,
-        signature: str,
-        encoding: Encoding,
-        minified_body: bytes | None = None,
-        body_sha256: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        timestamp: str | None = None,
-        key_fingerprint: str | None = None,
-        _token: str | None = None,
-    ) -> None:
-        _SET_STAGES(
-            self,
-            (
-                kind,
-                string_to_sign,
-                signature,
-                encoding,
-                minified_body,
-                body_sha256,
-                method,
-                path,
-                timestamp,
-                key_fingerprint,
-                _token,
-            ),
-        )
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"SignatureTrace is immutable: cannot assign {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"SignatureTrace is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not SignatureTrace:
-            return NotImplemented
-        return self._stages[:-1] == other._stages[:-1]  # the token is not compared
-
-    def __hash__(self) -> int:
-        return hash(self._stages[:-1])
-
-    def replace(self, **changes: Any) -> SignatureTrace:
-        """A copy with `changes` applied (the field names of the constructor)."""
-        state = dict(zip((*_TRACE_FIELDS, "_token"), self._stages, strict=True))
-        unknown = set(changes) - state.keys()
-        if unknown:
-            raise InputTypeError(
-                f"SignatureTrace has no field {sorted(unknown)[0]!r}",
-                hint=f"Replace one of: {', '.join(state)}.",
-            )
-        state.update(changes)
-        return SignatureTrace(**state)
-
-    __replace__ = replace  # copy.replace() (Python 3.13+)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # The token goes nowhere: the pickle holds the masked string to sign and no token.
-        state = dict(zip(_TRACE_FIELDS, self._stages, strict=False))
-        state["string_to_sign"] = self.masked_string_to_sign
-        return (_rebuild_trace, (state,))
-
-    @property
-    def masked_string_to_sign(self) -> str:
-        """The string to sign with the access-token segment masked."""
-        token = self._token
-        if token:
-            return self.string_to_sign.replace(f":{token}:", f":{mask(token)}:", 1)
-        return self.string_to_sign
-
-    @property
-    def signature_bytes(self) -> bytes:
-        """The raw signature bytes (decoded from base64 or hex)."""
-        if self.encoding == "hex":
-            return bytes.fromhex(self.signature)
-        return base64.b64decode(self.signature)
-
-    def stages(self, *, reveal_token: bool = False) -> dict[str, Any]:
-        """The stages under the vectors' camelCase names (token masked unless asked)."""
-        out: dict[str, Any] = {}
-        if self.minified_body is not None:
-            out["minifiedBody"] = self.minified_body.decode("utf-8", "backslashreplace")
-            out["bodySha256"] = self.body_sha256
-        out["stringToSign"] = self.string_to_sign if reveal_token else self.masked_string_to_sign
-        out["signature"] = self.signature
-        out["encoding"] = self.encoding
-        return out
-
-    def __repr__(self) -> str:
-        body = None
-        if self.minified_body is not None:
-            body = f"<{len(self.minified_body)} bytes>"
-        return (
-            f"SignatureTrace(kind={self.kind!r}, minified_body={body}, "
-            f"body_sha256={self.body_sha256!r}, string_to_sign={self.masked_string_to_sign!r}, "
-            f"signature={self.signature!r}, encoding={self.encoding!r})"
-        )
-
-
-_SET_STAGES = vars(SignatureTrace)["_stages"].__set__  # the slot's own setter
-
-
-def _stage_property(index: int, name: str) -> property:
-    def get(trace: SignatureTrace) -> Any:
-        return trace._stages[index]
-
-    return property(get, doc=f"The {name} stage.")
-
-
-for _index, _name in enumerate((*_TRACE_FIELDS, "_token")):
-    setattr(SignatureTrace, _name, _stage_property(_index, _name))
-
-
-def _rebuild_trace(state: dict[str, Any]) -> SignatureTrace:
-    return SignatureTrace(**state)
-
-
-_NEW = object.__new__
 
 
 # --- primitives ------------------------------------------------------------------------
@@ -443,9 +260,6 @@ def _mismatch(
 
 # --- the stages, computed once per kind for sign and verify ------------------------------
 
-# string to sign, its UTF-8 bytes, minified body, body sha256, method, path, timestamp, token
-_Stages = tuple[str, bytes, bytes | None, str | None, str | None, str | None, str, str | None]
-
 
 def _utf8(string_to_sign: str, *parts: tuple[str, str]) -> bytes:
     try:
@@ -454,20 +268,10 @@ def _utf8(string_to_sign: str, *parts: tuple[str, str]) -> bytes:
         raise _not_utf8(*parts) from None
 
 
-def _trace(
-    kind: Kind, stages: _Stages, signature: str, encoding: Encoding, fp: str | None
-) -> SignatureTrace:
-    # The hot paths' constructor: positional, one tuple, no keyword parsing, no __init__.
-    sts, _, minified, digest, m, p, ts, token = stages
-    trace: SignatureTrace = _NEW(SignatureTrace)
-    _SET_STAGES(trace, (kind, sts, signature, encoding, minified, digest, m, p, ts, fp, token))
-    return trace
-
-
 # --- access token ------------------------------------------------------------------------
 
 
-def _access_token_stages(client_key: str, timestamp: str) -> _Stages:
+def _access_token_stages(client_key: str, timestamp: str) -> Stages:
     ck = canonical.signed_client_key(client_key)
     ts = canonical.signed_timestamp(timestamp)
     string_to_sign = canonical.format_access_token(ck, ts)
@@ -491,7 +295,7 @@ def sign_access_token(
     key = _signing_key(private_key)
     stages = _access_token_stages(client_key, timestamp)
     signature = encode_signature(rsa_sign(stages[1], key), encoding)
-    return _trace("access_token", stages, signature, encoding, fingerprint(key))
+    return trace_of("access_token", stages, signature, encoding, fingerprint(key))
 
 
 def verify_access_token(
@@ -508,7 +312,7 @@ def verify_access_token(
     key, size = _verifying_key(public_key)
     stages = _access_token_stages(client_key, timestamp)
     raw, encoding, text = _decode_signature(signature, size)
-    trace = _trace("access_token", stages, text, encoding, fingerprint(key))
+    trace = trace_of("access_token", stages, text, encoding, fingerprint(key))
     if not rsa_verify(raw, stages[1], key):
         raise _mismatch(trace, "access-token")
     return trace
@@ -526,7 +330,7 @@ def _service_stages(
     include_query: bool,
     check_json: bool = True,
     access_token: str | Secret | AccessToken | None = None,
-) -> _Stages:
+) -> Stages:
     # Each input validated once; the body minified and hashed once.
     m = canonical.signed_method(method)
     p = canonical.signed_path(path, include_query=include_query)
@@ -571,7 +375,7 @@ def sign_service(
         "service", method, path, timestamp, body, include_query, access_token=access_token
     )
     signature = encode_signature(_hmac_sha512(client_secret, stages[1]), encoding)
-    return _trace("service", stages, signature, encoding, None)
+    return trace_of("service", stages, signature, encoding, None)
 
 
 def verify_service(
@@ -602,7 +406,7 @@ def verify_service(
     )
     presented, encoding, text = _decode_signature(signature, _HMAC_BYTES)
     expected = _hmac_sha512(client_secret, stages[1])
-    trace = _trace("service", stages, text, encoding, None)
+    trace = trace_of("service", stages, text, encoding, None)
     if not hmac.compare_digest(presented, expected):
         raise _mismatch(trace, "HMAC-SHA512 service", body, check_json)
     return trace
@@ -634,7 +438,7 @@ def sign_service_asymmetric(
     key = _signing_key(private_key)
     stages = _service_stages("service_asymmetric", method, path, timestamp, body, include_query)
     signature = encode_signature(rsa_sign(stages[1], key), encoding)
-    return _trace("service_asymmetric", stages, signature, encoding, fingerprint(key))
+    return trace_of("service_asymmetric", stages, signature, encoding, fingerprint(key))
 
 
 def verify_service_asymmetric(
@@ -664,7 +468,7 @@ def verify_service_asymmetric(
         "service_asymmetric", method, path, timestamp, body, include_query, check_json
     )
     raw, encoding, text = _decode_signature(signature, key.key_size // 8)
-    trace = _trace("service_asymmetric", stages, text, encoding, None)
+    trace = trace_of("service_asymmetric", stages, text, encoding, None)
     try:
         key.verify(raw, stages[1], _PKCS1V15, _SHA256)
     except InvalidSignature:

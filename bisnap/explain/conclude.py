@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from bisnap.signing import STAGES, Encoding, Kind, SignatureTrace
+from bisnap.trace import STAGES, Encoding, Kind, SignatureTrace
 
 from ._body import CAPTURE_NOTES, BodyHypothesis
 from .hypotheses import MISTAKE_STAGES, Candidate

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bisnap.secrets import mask
-from bisnap.signing import Encoding, Kind, SignatureTrace
+from bisnap.trace import Encoding, Kind, SignatureTrace
 
 __all__ = ["Audience", "Explanation", "SenderStages"]
 

@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from bisnap import canonical
 from bisnap.errors import InputError
 from bisnap.keys import PublicKeyInput, check_verifying_key, load_public_key
-from bisnap.signing import Encoding, Kind, SignatureTrace
 from bisnap.timestamps import parse_timestamp
+from bisnap.trace import Encoding, Kind, SignatureTrace
 
 from ._body import CAPTURE_NOTES, BodyHypothesis, body_hypotheses, body_shapes, strip_bom
 from .conclude import conclude
