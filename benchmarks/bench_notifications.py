@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from bisnap import FixedClock, MemoryOnceStore
+from bisnap import Clock, FixedClock, MemoryOnceStore, SystemClock
 from bisnap.clock import JAKARTA
 from bisnap.notifications import NotificationVerifier
 
@@ -144,6 +144,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer iterations")
     parser.add_argument("--no-redis", action="store_true", help="skip the Redis part")
+    parser.add_argument(
+        "--system-clock",
+        action="store_true",
+        help="verifiers read SystemClock (UTC) instead of a FixedClock at the same instant",
+    )
     args = parser.parse_args()
     n, repeat, rounds = (300, 3, 1) if args.quick else (1000, 3, 4)
 
@@ -202,7 +207,9 @@ def main() -> None:
             "X-EXTERNAL-ID": f"{run}{i:012d}",
         }
 
-    clock = FixedClock(now)
+    # A FixedClock standing at the real now (WIB), or the real clock (UTC): the window is
+    # checked against it on every call either way.
+    clock: Clock = SystemClock() if args.system_clock else FixedClock(now)
 
     batches = iter(range(1_000_000))
     prepared: list[dict[str, str]] = []
