@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bisnap import BisnapError, FixedClock
+from bisnap import BisnapError, FixedClock, TimestampFormatError, parse_timestamp
 from bisnap.clock import JAKARTA
 from bisnap.notifications import NotificationVerifier
+from bisnap.notifications._checks import parse_header_timestamp
 from tests.property._notify import PATH, PUBLIC, Recording, sign
 
 BODY = b'{"latestTransactionStatus":"00","amount":{"value":"1.00","currency":"IDR"}}'
@@ -97,3 +98,39 @@ def test_the_window_is_read_on_every_call_for_a_remembered_timestamp() -> None:
         clock.set(datetime(2024, 3, 5, 23, 59, 58, tzinfo=JAKARTA) + later)
         outcome = _outcome(verifier, store, timestamp, n)
         assert (outcome[0] == "ok") is accepted, outcome
+
+
+@st.composite
+def header_timestamps(draw: st.DrawFn) -> str:
+    """X-TIMESTAMP-like text: mostly Midtrans's shape, often a little wrong somewhere."""
+    year = draw(st.sampled_from(["0001", "0002", "2024", "9998", "9999", "0000", "20x4"]))
+    month = draw(st.sampled_from(["03", "12", "00", "13", "1"]))
+    day = draw(st.sampled_from(["05", "29", "30", "31", "32", "00"]))
+    sep = draw(st.sampled_from(["T", "T", "T", " ", "t", "_"]))
+    clock = draw(st.sampled_from(["17:37:16", "00:00:00", "23:59:59", "24:00:00", "17:60:16"]))
+    clock = draw(st.sampled_from([clock, clock.replace(":", ""), clock[:5]]))
+    frac = draw(st.sampled_from(["", "", ".123", ".1", ".123456", ".12a", "."]))
+    zone = draw(
+        st.sampled_from(
+            ["+07:00", "+07:00", "Z", "+0700", "-13:59", "+13:60", "+14:00", "+15:00", "+07"]
+        )
+    )
+    text = f"{year}-{month}-{day}{sep}{clock}{frac}{zone}"
+    if draw(st.integers(min_value=0, max_value=9)) == 0:  # one character changed
+        at = draw(st.integers(min_value=0, max_value=len(text) - 1))
+        text = text[:at] + draw(st.sampled_from("0९+-:.Tx ")) + text[at + 1 :]
+    return text
+
+
+def _parsed(parse: object, text: str) -> object:
+    try:
+        value = parse(text)  # type: ignore[operator]
+    except TimestampFormatError as err:
+        return type(err).__name__, str(err)
+    return value, value.utcoffset()
+
+
+@settings(max_examples=2000, deadline=None)
+@given(header_timestamps())
+def test_the_header_fast_path_parses_as_the_reference(text: str) -> None:
+    assert _parsed(parse_header_timestamp, text) == _parsed(parse_timestamp, text)
