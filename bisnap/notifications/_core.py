@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from contextlib import suppress
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any, Final, Generic, NoReturn, TypeVar
 
 from bisnap import canonical
@@ -78,6 +79,7 @@ _Stamp = tuple[str, datetime, datetime, str, str, datetime, datetime | None]
 _checked: Final = tuple.__new__
 
 _NO_STAMP: Final[_Stamp] = ("", LAST_INSTANT, LAST_INSTANT, "", "", LAST_INSTANT, None)
+_NO_DAY: Final = (LAST_INSTANT, LAST_INSTANT, "", "")
 
 
 class VerifierCore(Generic[_S]):
@@ -127,13 +129,11 @@ class VerifierCore(Generic[_S]):
         self._prefix = check_prefix(path_prefix)
         self._namespace = namespace
         self._lease = check_lease(lease)
-        self._last_day: tuple[datetime, datetime, str, str] = (
-            LAST_INSTANT,
-            LAST_INSTANT,
-            "",
-            "",
-        )
+        self._last_day: tuple[datetime, datetime, str, str] = _NO_DAY
         self._last_stamp: _Stamp = _NO_STAMP
+        # The zone the remembered instants are kept in: the one the clock reads in (WIB until
+        # it reads otherwise), so the window's arithmetic with the clock skips offset lookups.
+        self._zone: tzinfo = JAKARTA
         self._routes: dict[str, tuple[str, NotificationEndpoint | None]] = {}
         self._layouts: HeaderLayouts = {}
         self._store, self._claims, self._claimer = self._adopt_store(replay_store, clock)
@@ -185,14 +185,28 @@ class VerifierCore(Generic[_S]):
 
     def _day_of(self, timestamp: datetime) -> tuple[str, datetime, str]:
         # Notifications arrive on the same day one after another: keep the last day, its
-        # end and its keys' hash tag.
+        # end (in the verifier's zone) and its keys' hash tag.
         start, end, day, tag = self._last_day
         if start <= timestamp < end:
             return day, end, tag
         day, end = jakarta_day_and_end(timestamp)
+        start = end - ONE_DAY
+        with suppress(OverflowError):  # at the ends of datetime's range: as clamped, in WIB
+            start, end = start.astimezone(self._zone), end.astimezone(self._zone)
         tag = self._tag(day)
-        self._last_day = (end - ONE_DAY, end, day, tag)
+        self._last_day = (start, end, day, tag)
         return day, end, tag
+
+    def _rezone(self, zone: tzinfo) -> None:
+        # The clock reads in another fixed offset: keep the remembered instants in it from now
+        # on (an offset equal to the current one, under another object, changes nothing).
+        # Only fixed offsets: between two datetimes of one tzinfo Python subtracts wall
+        # times, which across a DST change in a zone with rules is not the time elapsed.
+        if type(zone) is not timezone or zone == self._zone:
+            return
+        self._zone = zone
+        self._last_stamp = _NO_STAMP
+        self._last_day = _NO_DAY
 
     def _tag(self, day: str) -> str:
         return f"{{{self._namespace}:{day}}}"
@@ -236,13 +250,17 @@ class VerifierCore(Generic[_S]):
         )
 
         # Notifications arrive in bursts stamped with the same second: the last X-TIMESTAMP
-        # is remembered with all that follows from it alone (parsed, its WIB instant, day,
-        # keys' hash tag and expiry). The clock is read, and the window checked, every call.
+        # is remembered with all that follows from it alone (parsed, the instant in the
+        # verifier's zone, day, keys' hash tag and expiry). The clock is read, and the window
+        # checked, every call.
+        now = self._clock.now()
+        zone = now.tzinfo
+        if zone is not self._zone and zone is not None:
+            self._rezone(zone)
         stamp = self._last_stamp
         if stamp[0] != timestamp_text:
             stamp = self._stamp(timestamp_text)
         _, timestamp, local, day, tag, end_of_day, expires_at = stamp
-        now = self._clock.now()
         window = self._window
         if window is not None:
             skew = now - local
@@ -324,10 +342,10 @@ class VerifierCore(Generic[_S]):
             raise HeaderError(
                 f"{MALFORMED} {X_TIMESTAMP}: {err}", header=X_TIMESTAMP, hint=err.hint
             ) from err
-        # The instant in WIB: arithmetic between datetimes that share one tzinfo object skips
-        # the offset lookups (the day and its end are WIB too).
+        # The instant in the verifier's zone, the clock's: arithmetic between datetimes that
+        # share one tzinfo object skips the offset lookups (the day's end is in it too).
         try:
-            local = timestamp.astimezone(JAKARTA)
+            local = timestamp.astimezone(self._zone)
         except OverflowError:  # at the ends of datetime's range: the instant as parsed
             local = timestamp
         # SNAP: X-EXTERNAL-ID is unique per partner per day (snap-standard.md §1.3;

@@ -1,15 +1,15 @@
 """A verifier remembers the last X-TIMESTAMP; it must answer as a fresh one would.
 
 Any sequence of notifications (timestamps repeated, alternating, across Jakarta midnight,
-in other offsets, malformed) with the clock moving and any window: one long-lived
-verifier gives every call the same outcome as a new verifier made for that call alone:
-the same error, or the same replay keys and expiry. Signatures are made with raw
-`cryptography`.
+in other offsets, malformed) with the clock moving, reading in any zone, and any window:
+one long-lived verifier gives every call the same outcome as a new verifier made for that
+call alone with a clock reading the same instant in WIB: the same error, or the same
+replay keys and expiry. Signatures are made with raw `cryptography`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -31,12 +31,34 @@ TIMESTAMPS = [
     "2024-03-05 23:59:58+07:00",  # malformed: a space for the T
     "2024-03-05T23:59:58+0700",
 ]
-CLOCKS = [
+
+
+class Shifting(tzinfo):
+    """A zone with a rule: UTC+01:00, then UTC+02:00 from the wall time 2024-03-05 18:00
+    (17:00 UTC: a DST-like change in the middle of the instants below)."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        if dt is not None and (dt.year, dt.month, dt.day, dt.hour) >= (2024, 3, 5, 18):
+            return timedelta(hours=2)
+        return timedelta(hours=1)
+
+    def dst(self, dt: datetime | None) -> timedelta:
+        return self.utcoffset(dt) - timedelta(hours=1)
+
+    def tzname(self, dt: datetime | None) -> str:
+        return "SHIFT"
+
+
+INSTANTS = [
     datetime(2024, 3, 5, 23, 59, 50, tzinfo=JAKARTA),
     datetime(2024, 3, 6, 0, 0, 5, tzinfo=JAKARTA),
     datetime(2024, 3, 6, 0, 10, 0, tzinfo=JAKARTA),
     datetime(2024, 3, 7, 0, 0, 0, tzinfo=JAKARTA),
 ]
+# Each instant as clocks in other zones read it: the verifier keeps its instants in a
+# clock's fixed offset, and must give the same answers whatever zone the clock reads in.
+ZONES = [JAKARTA, UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12)), Shifting()]
+CLOCKS = [at.astimezone(zone) for at in INSTANTS for zone in ZONES]
 WINDOWS = [timedelta(minutes=5), timedelta(0), timedelta(hours=2), None]
 
 
@@ -76,9 +98,13 @@ def test_a_remembered_timestamp_answers_as_a_fresh_verifier(
     kept = NotificationVerifier(public_key=PUBLIC, clock=clock, window=window, replay_store=store)
     for n, (timestamp, now) in enumerate(calls):
         clock.set(now)
+        # The reference: a new verifier whose clock reads the same instant in WIB.
         fresh_store = Recording()
         fresh = NotificationVerifier(
-            public_key=PUBLIC, clock=FixedClock(now), window=window, replay_store=fresh_store
+            public_key=PUBLIC,
+            clock=FixedClock(now.astimezone(JAKARTA)),
+            window=window,
+            replay_store=fresh_store,
         )
         assert _outcome(kept, store, timestamp, n) == _outcome(fresh, fresh_store, timestamp, n)
 
