@@ -462,12 +462,13 @@ def verify_service_asymmetric(
         BodyNotJSONError: the body is not JSON.
     """
     key = load_public_key(public_key)
-    if key.key_size < MIN_PARTNER_KEY_BITS:
+    bits = key.key_size
+    if bits < MIN_PARTNER_KEY_BITS:
         check_verifying_key(key)
     stages = _service_stages(
         "service_asymmetric", method, path, timestamp, body, include_query, check_json
     )
-    raw, encoding, text = _decode_signature(signature, key.key_size // 8)
+    raw, encoding, text = _decode_signature(signature, bits // 8)
     trace = trace_of("service_asymmetric", stages, text, encoding, None)
     try:
         key.verify(raw, stages[1], _PKCS1V15, _SHA256)
