@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from bisnap.errors import InputTypeError
 from bisnap.secrets import mask
 
-__all__ = ["STAGES", "Encoding", "Kind", "SignatureTrace", "Stages", "trace_of"]
+__all__ = ["STAGES", "Encoding", "Kind", "SignatureTrace", "Stages", "stage_names", "trace_of"]
 
 Encoding = Literal["base64", "hex"]
 Kind = Literal["access_token", "service", "service_asymmetric"]
@@ -157,11 +157,11 @@ class SignatureTrace:
 
     def stages(self, *, reveal_token: bool = False) -> dict[str, Any]:
         """The stages under the vectors' camelCase names (token masked unless asked)."""
-        out: dict[str, Any] = {}
-        if self.minified_body is not None:
-            out["minifiedBody"] = self.minified_body.decode("utf-8", "backslashreplace")
-            out["bodySha256"] = self.body_sha256
-        out["stringToSign"] = self.string_to_sign if reveal_token else self.masked_string_to_sign
+        out = stage_names(
+            self.minified_body,
+            self.body_sha256,
+            self.string_to_sign if reveal_token else self.masked_string_to_sign,
+        )
         out["signature"] = self.signature
         out["encoding"] = self.encoding
         return out
@@ -212,3 +212,15 @@ def trace_of(
     trace: SignatureTrace = _NEW(SignatureTrace)
     _SET_STAGES(trace, (kind, sts, signature, encoding, minified, digest, m, p, ts, fp, token))
     return trace
+
+
+def stage_names(
+    minified_body: bytes | None, body_sha256: str | None, string_to_sign: str
+) -> dict[str, Any]:
+    """The body and string-to-sign stages under the vectors' camelCase names."""
+    out: dict[str, Any] = {}
+    if minified_body is not None:
+        out["minifiedBody"] = minified_body.decode("utf-8", "backslashreplace")
+        out["bodySha256"] = body_sha256
+    out["stringToSign"] = string_to_sign
+    return out

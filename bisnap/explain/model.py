@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bisnap.secrets import mask
-from bisnap.trace import Encoding, Kind, SignatureTrace
+from bisnap.trace import Encoding, Kind, SignatureTrace, stage_names
 
 __all__ = ["Audience", "Explanation", "SenderStages"]
 
@@ -40,12 +40,11 @@ class SenderStages:
 
     def stages(self, *, reveal_token: bool = False) -> dict[str, Any]:
         """The stages under the vectors' camelCase names (token masked unless asked)."""
-        out: dict[str, Any] = {}
-        if self.minified_body is not None:
-            out["minifiedBody"] = self.minified_body.decode("utf-8", "backslashreplace")
-            out["bodySha256"] = self.body_sha256
-        out["stringToSign"] = self.string_to_sign if reveal_token else self.masked_string_to_sign
-        return out
+        return stage_names(
+            self.minified_body,
+            self.body_sha256,
+            self.string_to_sign if reveal_token else self.masked_string_to_sign,
+        )
 
     def __repr__(self) -> str:
         body = None if self.minified_body is None else f"<{len(self.minified_body)} bytes>"
