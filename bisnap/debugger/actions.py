@@ -3,21 +3,18 @@
 Pure functions from `DebugInputs` (or a JSON object) to a JSON-ready dict; the Starlette app
 only moves them over HTTP. `explain_json` gives exactly what `bisnap explain KIND --json`
 prints for the same inputs: the same `explain_*` search and the same `Explanation.to_dict()`,
-with the same context fields. `debug_view` adds what the page draws: each stage of the
-provider beside the sender's, the first differing byte with the bytes around it escaped, and
-a corrected `curl` command.
+with the same context fields. What the page draws from an explanation is in
+`bisnap.debugger.view`; the route table is `bisnap.debugger.api.API`.
 
-No secret leaves this module: the access token is masked in every string (in `debug_view`,
-by stars of its own length, so byte offsets stay true), the client secret and keys appear
-only as fingerprints, and the `curl` command reads the token from `$BISNAP_ACCESS_TOKEN`.
+No secret leaves this module: the access token is masked in every string, and the client
+secret and keys appear only as fingerprints.
 """
 
 from __future__ import annotations
 
 import inspect
-import shlex
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -30,11 +27,9 @@ from bisnap.explain import (
     explain_service,
     explain_service_asymmetric,
 )
-from bisnap.headers import redact_headers
 from bisnap.keys import describe_key, fingerprint, load_private_key, load_public_key
 from bisnap.secrets import Secret, mask
 from bisnap.signing import (
-    STAGES,
     SignatureTrace,
     sign_access_token,
     sign_service,
@@ -48,25 +43,20 @@ from bisnap.timestamps import TimestampStyle, format_timestamp, parse_timestamp
 from .inputs import DebugInputs, check_payload, read_inputs
 
 __all__ = [
-    "API",
-    "CONTEXT_BYTES",
-    "debug_view",
-    "escape_bytes",
+    "TOKEN_ENV",
     "explain",
     "explain_json",
-    "first_difference",
+    "explanation_json",
     "inspect_key_json",
     "inspect_token_json",
+    "sign_inputs",
     "sign_json",
     "vectors_json",
     "verify_json",
 ]
 
-#: Bytes shown on each side of the first differing byte.
-CONTEXT_BYTES = 24
-
-_TOKEN_ENV = "BISNAP_ACCESS_TOKEN"  # noqa: S105 - the variable's name
-_SKIPPED_HEADERS = {"host", "content-length", "authorization", "x-signature", "x-timestamp"}
+#: The environment variable the commands shown read the access token from (never printed).
+TOKEN_ENV = "BISNAP_ACCESS_TOKEN"  # noqa: S105 - the variable's name
 
 
 # --- inputs every kind needs -------------------------------------------------------------
@@ -255,182 +245,6 @@ def explain_json(payload: object) -> dict[str, Any]:
     return explanation_json(exp, inp.access_token if inp.kind == "service" else None)
 
 
-# --- the page's view: stages side by side -------------------------------------------------
-
-
-def escape_bytes(data: bytes) -> str:
-    """`data` as readable text: printable ASCII as is, `\\n` `\\r` `\\t` `\\\\`, else `\\xNN`."""
-    out: list[str] = []
-    for byte in data:
-        if byte == 0x5C:
-            out.append("\\\\")
-        elif 0x20 <= byte < 0x7F:
-            out.append(chr(byte))
-        elif byte == 0x0A:
-            out.append("\\n")
-        elif byte == 0x0D:
-            out.append("\\r")
-        elif byte == 0x09:
-            out.append("\\t")
-        else:
-            out.append(f"\\x{byte:02x}")
-    return "".join(out)
-
-
-def first_difference(left: bytes, right: bytes) -> int | None:
-    """The offset of the first byte where `left` and `right` differ (None when equal).
-
-    When one is a prefix of the other, the offset is the shorter one's length.
-    """
-    if left == right:
-        return None
-    for offset, (a, b) in enumerate(zip(left, right, strict=False)):
-        if a != b:
-            return offset
-    return min(len(left), len(right))
-
-
-def _context(data: bytes, offset: int) -> dict[str, str]:
-    start = max(0, offset - CONTEXT_BYTES)
-    return {
-        "before": ("…" if start > 0 else "") + escape_bytes(data[start:offset]),
-        "at": escape_bytes(data[offset : offset + 1]) if offset < len(data) else "(end)",
-        "after": escape_bytes(data[offset + 1 : offset + 1 + CONTEXT_BYTES])
-        + ("…" if offset + 1 + CONTEXT_BYTES < len(data) else ""),
-    }
-
-
-def _hide(data: bytes, token: Secret | None) -> bytes:
-    """`data` with every copy of the access token replaced by stars of the same length."""
-    if token is None or not token.reveal():
-        return data
-    secret = token.reveal().encode("utf-8")
-    return data.replace(secret, b"*" * len(secret))
-
-
-def _stage_rows(exp: Explanation, token: Secret | None) -> list[dict[str, Any]]:
-    trace = exp.expected
-    sender = exp.sender
-    provider: dict[str, bytes | None] = {
-        "minifiedBody": trace.minified_body,
-        "bodySha256": None if trace.body_sha256 is None else trace.body_sha256.encode(),
-        "stringToSign": trace.string_to_sign.encode("utf-8"),
-        # HMAC: the signature the provider computes; RSA: only the sender's is known.
-        "signature": trace.signature.encode() if exp.kind == "service" else None,
-    }
-    theirs: dict[str, bytes | None] = {name: None for name in STAGES}
-    if sender is not None:
-        theirs["minifiedBody"] = sender.minified_body
-        theirs["bodySha256"] = None if sender.body_sha256 is None else sender.body_sha256.encode()
-        theirs["stringToSign"] = sender.string_to_sign.encode("utf-8")
-    elif exp.valid:
-        theirs.update({k: v for k, v in provider.items() if k != "signature"})
-    theirs["signature"] = exp.signature.encode()
-    rows: list[dict[str, Any]] = []
-    for name in STAGES:
-        if exp.kind == "access_token" and name in ("minifiedBody", "bodySha256"):
-            continue
-        ours, other = provider[name], theirs[name]
-        row: dict[str, Any] = {
-            "stage": name,
-            "provider": None if ours is None else escape_bytes(_hide(ours, token)),
-            "sender": None if other is None else escape_bytes(_hide(other, token)),
-            "offset": None,
-        }
-        if ours is not None and other is not None:
-            offset = first_difference(ours, other)
-            row["offset"] = offset
-            if offset is not None:
-                row["providerContext"] = _context(_hide(ours, token), offset)
-                row["senderContext"] = _context(_hide(other, token), offset)
-        rows.append(row)
-    return rows
-
-
-def _curl(inp: DebugInputs, exp: Explanation) -> dict[str, str]:
-    """A corrected curl command: the request as sent, with the signature the provider expects.
-
-    HMAC: signed here with the client secret. RSA: a private key is needed; when none was
-    given the signature is left as `$SIGNATURE` with the `bisnap sign` command that makes it.
-    """
-    request = inp.request
-    host = (request.header("Host") if request else None) or "PROVIDER_HOST"
-    path = inp.path or "/"
-    url = f"https://{host}{path}"
-    parts = ["curl", "-X", inp.method.upper(), shlex.quote(url)]
-    note = "the request as captured, with the signature the provider computes"
-    if exp.kind == "service":
-        signature = _sign_inputs(inp).signature
-        parts += ["-H", '"Authorization: Bearer $' + _TOKEN_ENV + '"']
-    elif inp.private_key is not None:
-        signature = _sign_inputs(inp).signature
-    else:
-        signature = "$SIGNATURE"
-        kind = "token" if exp.kind == "access_token" else "notification"
-        note = (
-            "SHA256withRSA needs the sender's private key: set SIGNATURE with "
-            f"`bisnap sign {kind} --request captured.http --private-key private-key.pem --json`"
-            ' (its "signature"), or paste the private key in the Sign section'
-        )
-    parts += ["-H", shlex.quote(f"X-TIMESTAMP: {inp.timestamp}")]
-    parts += ["-H", '"X-SIGNATURE: ' + signature + '"']
-    masked: list[str] = []
-    for name, value in request.headers if request else ():
-        if name.lower() in _SKIPPED_HEADERS:
-            continue
-        shown = redact_headers([(name, value)])[name]
-        if shown != value:
-            masked.append(name)
-        parts += ["-H", shlex.quote(f"{name}: {shown}")]
-    if inp.body is not None:
-        text = inp.body.decode("utf-8", "backslashreplace")
-        parts += ["--data-binary", shlex.quote(text)]
-    if exp.kind == "service":
-        note += f"; the token is read from ${_TOKEN_ENV}"
-    if masked:
-        note += f"; fill in the credential masked in {', '.join(masked)}"
-    return {"command": " \\\n  ".join(_pairs(parts)), "note": note}
-
-
-def _pairs(parts: list[str]) -> list[str]:
-    """Group `-H value` pairs so each header sits on its own line."""
-    out: list[str] = [" ".join(parts[:4])]
-    rest = parts[4:]
-    for index in range(0, len(rest), 2):
-        out.append(" ".join(rest[index : index + 2]))
-    return out
-
-
-def debug_view(payload: object) -> dict[str, Any]:
-    """`POST /api/debug`: the explain JSON plus what the page draws.
-
-    Keys: `explanation` (exactly `explain_json`), `kind` (as detected or chosen),
-    `request` (method, path, headers with credentials redacted), `stages` (per stage the
-    provider's and sender's values escaped, the first differing byte's `offset` and the
-    bytes around it), and `curl` (`command`, `note`).
-
-    Raises:
-        InputError (and its subclasses): a missing or malformed input.
-    """
-    inp = read_inputs(payload)
-    exp = explain(inp)
-    token = inp.access_token if inp.kind == "service" else None
-    request = None
-    if inp.request is not None:
-        request = {
-            "method": inp.request.method,
-            "path": inp.request.path,
-            "headers": inp.request.redacted_headers(),
-        }
-    return {
-        "explanation": explanation_json(exp, token),
-        "kind": inp.kind,
-        "request": request,
-        "stages": _stage_rows(exp, token),
-        "curl": _curl(inp, exp),
-    }
-
-
 # --- verify and sign ----------------------------------------------------------------------
 
 
@@ -497,7 +311,8 @@ def verify_json(payload: object) -> dict[str, Any]:
     return {**_trace_json(trace, token), "keyFingerprint": key_fp, "valid": True}
 
 
-def _sign_inputs(inp: DebugInputs) -> SignatureTrace:
+def sign_inputs(inp: DebugInputs) -> SignatureTrace:
+    """The signature the inputs call for (X-TIMESTAMP defaults to now)."""
     timestamp = inp.timestamp or format_timestamp(SystemClock().now(), TimestampStyle.JAKARTA)
     parse_timestamp(timestamp)
     if inp.kind == "token":
@@ -533,7 +348,7 @@ def sign_json(payload: object) -> dict[str, Any]:
         InputError (and its subclasses): a missing or malformed input.
     """
     inp = read_inputs(payload)
-    trace = _sign_inputs(inp)
+    trace = sign_inputs(inp)
     token = inp.access_token if inp.kind == "service" else None
     headers: dict[str, str] = {}
     if inp.kind == "token":
@@ -541,7 +356,7 @@ def sign_json(payload: object) -> dict[str, Any]:
     headers["X-TIMESTAMP"] = trace.timestamp or ""
     headers["X-SIGNATURE"] = trace.signature
     if inp.kind == "service":
-        headers["Authorization"] = f"Bearer ${_TOKEN_ENV}"
+        headers["Authorization"] = f"Bearer ${TOKEN_ENV}"
     if inp.kind == "service" and inp.client_secret is not None:
         key_fp = f"secret-sha256:{inp.client_secret.fingerprint}"
     else:
@@ -626,12 +441,3 @@ def vectors_json(payload: object) -> dict[str, Any]:
 
 
 #: The API routes and the function behind each.
-API: Mapping[str, Callable[[object], dict[str, Any]]] = {
-    "explain": explain_json,
-    "debug": debug_view,
-    "verify": verify_json,
-    "sign": sign_json,
-    "inspect-key": inspect_key_json,
-    "inspect-token": inspect_token_json,
-    "vectors": vectors_json,
-}

@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from bisnap.errors import BisnapError
 
-from .actions import API
+from .api import API
 from .guard import ASGIApp, LoopbackGuard
 
 __all__ = ["MAX_BODY_BYTES", "STATIC_FILES", "create_app"]

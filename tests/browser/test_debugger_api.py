@@ -14,8 +14,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bisnap.cli import main
-from bisnap.debugger.actions import escape_bytes, first_difference
 from bisnap.debugger.guard import LoopbackGuard
+from bisnap.debugger.view import escape_bytes, first_difference
 
 from .conftest import (
     BODY,
