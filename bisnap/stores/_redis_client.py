@@ -8,6 +8,7 @@ in its shared base class; the sync shell runs it with `run_sync`, the async one 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, Self, TypeVar
@@ -70,6 +71,30 @@ def _connection_kwargs(client: Any) -> dict[str, Any] | None:
         if isinstance(kwargs, dict):
             return kwargs
     return None
+
+
+def close_sync(client: Any) -> None:
+    """Close a sync client and every connection it holds.
+
+    `RedisCluster.close()` closes each node's client but leaves the connections in the
+    nodes' pools to the garbage collector (redis-py 8.1: a `ResourceWarning` later, an
+    error under `-W error`), so each pool is disconnected here too, the startup nodes'
+    included. A `redis.Redis` from `from_url` closes its own pool.
+    """
+    client.close()
+    manager = getattr(client, "nodes_manager", None)
+    if manager is None:
+        return
+    nodes = [
+        *getattr(manager, "nodes_cache", {}).values(),
+        *getattr(manager, "startup_nodes", {}).values(),
+    ]
+    for node in nodes:
+        node_client = getattr(node, "redis_connection", None)
+        pool = getattr(node_client, "connection_pool", None)
+        if pool is not None:
+            with suppress(OSError):
+                pool.disconnect()
 
 
 def _check_timeout(client: Any) -> None:
@@ -189,7 +214,15 @@ class RedisShell:
 
     @classmethod
     def _from_url(cls, url: str, timeout: float, cluster: bool, **options: Any) -> Self:
-        return cls(cls.connect(url, timeout, cluster), **options)
+        client = cls.connect(url, timeout, cluster)
+        try:
+            return cls(client, **options)
+        except BaseException:
+            # A sync RedisCluster has connected while discovering its nodes: close them.
+            # (The async clients connect on their first command: nothing is open yet.)
+            if cls.connect is sync_client:
+                close_sync(client)
+            raise
 
     @property
     def client(self) -> Any:

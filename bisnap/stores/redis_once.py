@@ -17,6 +17,7 @@ from bisnap.stores._redis_client import (
     Command,
     RedisShell,
     async_client,
+    close_sync,
     lease_ms,
     pxat,
     run_async,
@@ -171,8 +172,8 @@ class RedisOnceStore(_OnceCommands):
         run_sync(self._client, self._release(keys, holder))
 
     def close(self) -> None:
-        """Close the client's connections."""
-        self._client.close()
+        """Close the client's connections (every node's, on a cluster)."""
+        close_sync(self._client)
 
 
 class AsyncRedisOnceStore(_OnceCommands):

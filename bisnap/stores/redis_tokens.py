@@ -24,6 +24,7 @@ from bisnap.stores._redis_client import (
     Command,
     RedisShell,
     async_client,
+    close_sync,
     lease_ms,
     pxat,
     run_async,
@@ -257,8 +258,8 @@ class RedisTokenStore(_TokenCommands):
         run_sync(self._client, self._release(key, lease))
 
     def close(self) -> None:
-        """Close the client's connections."""
-        self._client.close()
+        """Close the client's connections (every node's, on a cluster)."""
+        close_sync(self._client)
 
 
 class AsyncRedisTokenStore(_TokenCommands):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -45,6 +47,13 @@ class RedisServer(Protocol):
     def restart(self) -> None: ...
     def pause(self) -> None: ...
     def resume(self) -> None: ...
+
+
+class RedisCluster(Protocol):
+    """What the `redis_cluster` fixture (tests/conftest.py) offers: its three masters."""
+
+    @property
+    def nodes(self) -> Sequence[RedisServer]: ...
 
 
 @pytest.fixture
@@ -428,3 +437,53 @@ def test_external_ids_never_collide_across_processes(redis_url: str) -> None:
     fresh = {gen.next() for _ in range(100)}
     assert len(fresh) == 100
     assert not fresh & set(ids)
+
+
+def _sockets_to(ports: set[int]) -> int:
+    """How many established TCP sockets this process holds to `ports` (from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table, encoding="ascii") as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                if remote_port in ports and fields[3] == "01":  # ESTABLISHED
+                    inodes.add(fields[9])
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                count += 1
+    return count
+
+
+def test_closing_a_cluster_store_closes_every_node_connection(
+    redis_cluster: RedisCluster, redis_cluster_url: str
+) -> None:
+    # redis-py's RedisCluster.close() leaves the nodes' pooled connections open for the
+    # garbage collector (then a ResourceWarning, an error under -W error, blamed on whatever
+    # runs at that moment). A store's close() must leave no connection open, on any master.
+    ports = {node.port for node in redis_cluster.nodes}
+    gc.collect()
+    before = _sockets_to(ports)
+    later = datetime.now(UTC) + timedelta(hours=1)
+    once = RedisOnceStore.from_url(redis_cluster_url, timeout=2, cluster=True)
+    tokens = RedisTokenStore.from_url(redis_cluster_url, timeout=2, cluster=True)
+    for tag in "abcdefghijklmnop":  # hash tags spread over the three masters
+        assert once.claim_all([f"{{{tag}}}:1", f"{{{tag}}}:2"], expires_at=later) == "claimed"
+        token = AccessToken.create(
+            SENTINEL, expires_in=timedelta(hours=1), obtained_at=datetime.now(UTC)
+        )
+        tokens.save(tag, token)
+        assert tokens.load(tag) is not None
+    assert _sockets_to(ports) > before  # the stores did connect to the cluster
+    once.close()
+    tokens.close()
+    assert _sockets_to(ports) == before
+    # A store refused after its cluster client connected closes that client too.
+    with pytest.raises(ConfigurationError, match="Fernet"):
+        RedisTokenStore.from_url(
+            redis_cluster_url, timeout=2, cluster=True, encryption_key="SENTINEL-not-a-key"
+        )
+    assert _sockets_to(ports) == before
