@@ -14,116 +14,38 @@ import struct
 import uuid
 import zlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from bisnap.catalogue import by_name
-from bisnap.clock import JAKARTA, FixedClock
 from bisnap.emulator import (
     LINKING_RETRY_SCHEDULE,
-    Emulator,
-    EmulatorConfig,
     EmulatorCredentials,
-    create_app,
 )
-from bisnap.emulator.caller import MerchantCaller
 from bisnap.errors import SignatureMismatchError
 from bisnap.legacy import verify_payout_notification
 from bisnap.notifications import NotificationVerifier
+from tests.integration._merchant import PREFIX, Merchant, Setup, emulator_and_merchant
 
 pytestmark = pytest.mark.anyio
 
-START = datetime(2024, 3, 5, 10, 0, 0, tzinfo=JAKARTA)
 CREDS = EmulatorCredentials.generate(merchant_id="G000000042")
-PREFIX = "/hooks/midtrans"
 PAYOUTS = "/hooks/iris"
 IRIS_KEY = "IRIS-merchant-test-d8709d85"
 MONEY = {"value": "5000.00", "currency": "IDR"}
 
 
-@dataclass
-class Merchant:
-    """Records every POST; answers the scripted statuses, then 200."""
-
-    statuses: list[int] = field(default_factory=list)
-    received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
-
-    def app(self) -> Starlette:
-        async def hook(request: Request) -> Response:
-            self.received.append((request.url.path, dict(request.headers), await request.body()))
-            status = self.statuses.pop(0) if self.statuses else 200
-            return Response(b'{"responseCode":"2008800"}', status, media_type="application/json")
-
-        return Starlette(routes=[Route("/hooks/{rest:path}", hook, methods=["POST"])])
-
-
-@dataclass
-class Setup:
-    emulator: Emulator
-    clock: FixedClock
-    client: httpx.AsyncClient
-    merchant: Merchant
-    caller: MerchantCaller
-    slept: list[float]
-    token: str = ""
-
-    async def call(
-        self, name: str, body: Any, *, expect: str | None = None, **options: Any
-    ) -> dict[str, Any]:
-        endpoint = by_name(name)
-        headers, data = self.caller.service_request(
-            endpoint.path, body, access_token=self.token, **options
-        )
-        response = await self.client.post(endpoint.path, headers=headers, content=data)
-        result: dict[str, Any] = response.json()
-        assert result["responseCode"] == (expect or endpoint.success_code), response.text
-        return result
-
-    def paths(self) -> list[str]:
-        return [path for path, _, _ in self.merchant.received]
-
-
 @pytest.fixture
 async def setup() -> AsyncIterator[Setup]:
-    clock = FixedClock(START)
-    merchant = Merchant()
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock.advance(timedelta(seconds=seconds))
-
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=merchant.app()), base_url="http://merchant"
-    ) as merchant_client:
-        emulator = Emulator(
-            EmulatorConfig(
-                credentials=CREDS,
-                clock=clock,
-                notify_url="http://merchant" + PREFIX,
-                payout_notify_url="http://merchant" + PAYOUTS,
-                notify_client=merchant_client,
-                sleep=fake_sleep,
-                iris_merchant_key=IRIS_KEY,
-            )
-        )
-        transport = httpx.ASGITransport(app=create_app(emulator))
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://emulator", headers=emulator.admin_headers()
-        ) as client:
-            setup = Setup(emulator, clock, client, merchant, MerchantCaller(CREDS, clock), slept)
-            headers, body = setup.caller.token_request()
-            answer = await client.post("/v1.0/access-token/b2b", headers=headers, content=body)
-            setup.token = answer.json()["accessToken"]
-            yield setup
+    merchant = Merchant(answer=b'{"responseCode":"2008800"}')
+    async with emulator_and_merchant(
+        CREDS,
+        merchant,
+        payout_notify_url="http://merchant" + PAYOUTS,
+        iris_merchant_key=IRIS_KEY,
+    ) as value:
+        yield value
 
 
 def _verifier(setup: Setup) -> NotificationVerifier:

@@ -10,21 +10,15 @@ import base64
 import hashlib
 import itertools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from bisnap.catalogue import by_name
-from bisnap.clock import JAKARTA, FixedClock
+from bisnap.clock import FixedClock
 from bisnap.emulator import (
     RETRY_SCHEDULE,
     Emulator,
@@ -35,83 +29,16 @@ from bisnap.emulator import (
 from bisnap.emulator.caller import MerchantCaller
 from bisnap.notifications import NotificationVerifier
 from bisnap.timestamps import parse_timestamp
+from tests.integration._merchant import PREFIX, START, Setup, emulator_and_merchant
 
 pytestmark = pytest.mark.anyio
 
-START = datetime(2024, 3, 5, 10, 0, 0, tzinfo=JAKARTA)
 CREDS = EmulatorCredentials.generate()
-PREFIX = "/hooks/midtrans"
-
-
-@dataclass
-class Merchant:
-    """A merchant endpoint that records what arrives and answers with scripted statuses."""
-
-    statuses: list[int] = field(default_factory=list)
-    received: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
-
-    def app(self) -> Starlette:
-        async def hook(request: Request) -> Response:
-            body = await request.body()
-            self.received.append((request.url.path, dict(request.headers), body))
-            status = self.statuses.pop(0) if self.statuses else 200
-            return Response(b'{"responseCode":"2002500"}', status, media_type="application/json")
-
-        return Starlette(routes=[Route(PREFIX + "/{rest:path}", hook, methods=["POST"])])
-
-
-@dataclass
-class Setup:
-    emulator: Emulator
-    clock: FixedClock
-    client: httpx.AsyncClient
-    merchant: Merchant
-    caller: MerchantCaller
-    slept: list[float]
-    token: str = ""
-
-    async def call(self, name: str, body: Any, **options: Any) -> dict[str, Any]:
-        endpoint = by_name(name)
-        headers, data = self.caller.service_request(
-            endpoint.path, body, access_token=self.token, **options
-        )
-        response = await self.client.post(endpoint.path, headers=headers, content=data)
-        assert response.json()["responseCode"] == endpoint.success_code, response.text
-        result: dict[str, Any] = response.json()
-        return result
 
 
 async def _setup(scale: float = 1.0) -> AsyncIterator[Setup]:
-    clock = FixedClock(START)
-    merchant = Merchant()
-    slept: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        slept.append(seconds)
-        clock.advance(timedelta(seconds=seconds))
-
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=merchant.app()), base_url="http://merchant"
-    ) as merchant_client:
-        emulator = Emulator(
-            EmulatorConfig(
-                credentials=CREDS,
-                clock=clock,
-                notify_url="http://merchant" + PREFIX,
-                notify_client=merchant_client,
-                sleep=fake_sleep,
-                retry_time_scale=scale,
-            )
-        )
-        transport = httpx.ASGITransport(app=create_app(emulator))
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://emulator", headers=emulator.admin_headers()
-        ) as client:
-            setup = Setup(emulator, clock, client, merchant, MerchantCaller(CREDS, clock), slept)
-            headers, body = setup.caller.token_request()
-            answer = await client.post("/v1.0/access-token/b2b", headers=headers, content=body)
-            setup.token = answer.json()["accessToken"]
-            yield setup
+    async with emulator_and_merchant(CREDS, retry_time_scale=scale) as value:
+        yield value
 
 
 @pytest.fixture
