@@ -47,6 +47,30 @@ def cli_json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict[str, A
     return out
 
 
+def cli_explain(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    kind: str,
+    request: str,
+    key_option: str,
+    key: str,
+) -> dict[str, Any]:
+    """What `bisnap explain KIND --request FILE KEY_OPTION FILE --json` prints."""
+    (tmp_path / "captured.http").write_text(request, newline="")
+    (tmp_path / "key").write_text(key)
+    return cli_json(
+        capsys,
+        [
+            "explain",
+            kind,
+            "--request",
+            str(tmp_path / "captured.http"),
+            key_option,
+            str(tmp_path / "key"),
+        ],
+    )
+
+
 #: Keys whose value is a measurement of the run (the search's time), not of the inputs.
 _MEASURED = {"elapsedMs"}
 
@@ -73,19 +97,7 @@ def test_explain_service_is_the_cli_json(
     )
     assert response.status_code == 200, response.text
     no_secret(response.text)
-    (tmp_path / "captured.http").write_text(request, newline="")
-    (tmp_path / "secret.txt").write_text(SECRET)
-    expected = cli_json(
-        capsys,
-        [
-            "explain",
-            "service",
-            "--request",
-            str(tmp_path / "captured.http"),
-            "--client-secret-file",
-            str(tmp_path / "secret.txt"),
-        ],
-    )
+    expected = cli_explain(capsys, tmp_path, "service", request, "--client-secret-file", SECRET)
     data = response.json()
     assert comparable(data) == comparable(expected)
     assert data["valid"] is False
@@ -105,19 +117,7 @@ def test_explain_notification_is_the_cli_json(
         debug_server, "explain", {"kind": "notification", "request": request, "publicKey": pem}
     )
     assert response.status_code == 200, response.text
-    (tmp_path / "n.http").write_text(request, newline="")
-    (tmp_path / "pub.pem").write_text(pem)
-    expected = cli_json(
-        capsys,
-        [
-            "explain",
-            "notification",
-            "--request",
-            str(tmp_path / "n.http"),
-            "--public-key",
-            str(tmp_path / "pub.pem"),
-        ],
-    )
+    expected = cli_explain(capsys, tmp_path, "notification", request, "--public-key", pem)
     assert comparable(response.json()) == comparable(expected)
     assert response.json()["mistakes"] == ["TimestampMismatch"]
     assert response.json()["mismatchAt"] == "stringToSign"
@@ -144,19 +144,7 @@ def test_explain_token_is_the_cli_json(
     # kind left out: detected from the access-token path.
     response = post(debug_server, "explain", {"request": request, "publicKey": pem})
     assert response.status_code == 200, response.text
-    (tmp_path / "t.http").write_text(request, newline="")
-    (tmp_path / "pub.pem").write_text(pem)
-    expected = cli_json(
-        capsys,
-        [
-            "explain",
-            "token",
-            "--request",
-            str(tmp_path / "t.http"),
-            "--public-key",
-            str(tmp_path / "pub.pem"),
-        ],
-    )
+    expected = cli_explain(capsys, tmp_path, "token", request, "--public-key", pem)
     assert comparable(response.json()) == comparable(expected)
     assert response.json()["mistakes"] == ["WrongKeyOrSecret"]
 
